@@ -1,0 +1,52 @@
+/**
+ * Typed errors. Each has its own `name`, so `catch` sites and logs can tell them apart, and every
+ * one of them is thrown before any Redis call: bad input never changes the pool.
+ */
+
+/** Base class of every error this library throws on purpose. */
+export class RedisAllocatorError extends Error {
+  override name = 'RedisAllocatorError';
+}
+
+/** A resource key, binding name, prefix or suffix that cannot be stored safely. */
+export class InvalidKeyError extends RedisAllocatorError {
+  override name = 'InvalidKeyError';
+  /** The offending value (truncated to 80 characters when it is a long string). */
+  readonly key: unknown;
+  constructor(key: unknown, reason: string) {
+    super(`invalid key ${describe(key)}: ${reason}`);
+    this.key = typeof key === 'string' && key.length > 80 ? `${key.slice(0, 80)}…` : key;
+  }
+}
+
+/** A timeout that is not a number of seconds (NaN, a string, an object…). */
+export class InvalidTimeoutError extends RedisAllocatorError {
+  override name = 'InvalidTimeoutError';
+  constructor(what: string, value: unknown) {
+    super(`${what} must be a number of seconds (<= 0 or Infinity for no expiry), got ${describe(value)}`);
+  }
+}
+
+/** Any other argument outside its documented domain (e.g. `gc(0)`, a non-array key list). */
+export class InvalidArgumentError extends RedisAllocatorError {
+  override name = 'InvalidArgumentError';
+}
+
+/** `refreshUntilHealthy` gave up: no healthy resource within `maxAttempts`. */
+export class NoHealthyResourceError extends RedisAllocatorError {
+  override name = 'NoHealthyResourceError';
+}
+
+/** A Lua script answered something the library does not expect: the pool may be damaged. */
+export class PoolCorruptionError extends RedisAllocatorError {
+  override name = 'PoolCorruptionError';
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}… (${value.length} chars)` : value;
+    return JSON.stringify(shown);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return `a value of type ${typeof value}`;
+}

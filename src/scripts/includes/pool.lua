@@ -1,0 +1,151 @@
+-- Shared free-list primitives of an allocator pool (included by every allocator script).
+--
+-- Every including script declares the same leading keys and first argument:
+--   KEYS[1]  pool hash     field = resource key, value = "prev||next||expiry"
+--   KEYS[2]  head pointer  resource key at the head of the free list, "" when empty
+--   KEYS[3]  tail pointer  resource key at the tail of the free list, "" when empty
+--   ARGV[1]  lock-key prefix ("P|S:"); the allocation lock of key k is ARGV[1]..k
+--
+-- A free node has real neighbours (or "") in prev/next; an allocated entry ("member, not on the
+-- free list") has "#ALLOCATED" in both. expiry is absolute Unix seconds from Redis TIME, or -1.
+-- Keys never contain "||" nor start or end with "|" (validated by the client), so the first two
+-- separators are always the field boundaries.
+
+local rcall = redis.call
+local poolKey, headKey, tailKey = KEYS[1], KEYS[2], KEYS[3]
+local lockPrefix = ARGV[1]
+local ALLOCATED = '#ALLOCATED'
+
+local function decode(value)
+  local a = string.find(value, '||', 1, true)
+  local b = string.find(value, '||', a + 2, true)
+  return string.sub(value, 1, a - 1), string.sub(value, a + 2, b - 1), string.sub(value, b + 2)
+end
+
+local function encode(prev, nxt, expiry)
+  return prev .. '||' .. nxt .. '||' .. expiry
+end
+
+-- Server time in whole seconds, read at most once per script call (only expiring entries need it).
+local nowCache
+local function now()
+  if not nowCache then nowCache = tonumber(rcall('TIME')[1]) end
+  return nowCache
+end
+
+-- An entry expires at exactly its expiry second; -1 (or anything <= 0) never expires.
+local function isExpired(expiry)
+  local at = tonumber(expiry)
+  return at ~= nil and at > 0 and at <= now()
+end
+
+-- Expiry for a lifetime in whole seconds (0 = never).
+local function expiryIn(lifetime)
+  if lifetime > 0 then return tostring(now() + lifetime) end
+  return '-1'
+end
+
+local function setLink(item, prev, nxt)
+  local oldPrev, oldNext, expiry = decode(rcall('HGET', poolKey, item))
+  rcall('HSET', poolKey, item, encode(prev or oldPrev, nxt or oldNext, expiry))
+end
+
+local function markAllocated(item, expiry)
+  rcall('HSET', poolKey, item, encode(ALLOCATED, ALLOCATED, expiry))
+end
+
+-- Splices a free node out of the list. Whenever the head changes the new head's prev becomes ""
+-- in this same call, and an emptied list has both pointers "" (upstream lessons L1, L14).
+local function unlinkFree(item, prev, nxt)
+  if prev == '' then rcall('SET', headKey, nxt) else setLink(prev, nil, nxt) end
+  if nxt == '' then rcall('SET', tailKey, prev) else setLink(nxt, prev, nil) end
+end
+
+-- Appends an item that is not on the free list (absent or allocated) at the tail.
+local function pushToTail(item, expiry)
+  local tail = rcall('GET', tailKey)
+  if not tail or tail == '' then
+    rcall('HSET', poolKey, item, encode('', '', expiry))
+    rcall('SET', headKey, item)
+  else
+    rcall('HSET', poolKey, item, encode(tail, '', expiry))
+    setLink(tail, nil, item)
+  end
+  rcall('SET', tailKey, item)
+end
+
+-- Takes a pool member off the free list (if it is on it) and deletes its entry.
+local function removeMember(item, value)
+  local prev, nxt = decode(value)
+  if prev ~= ALLOCATED then unlinkFree(item, prev, nxt) end
+  rcall('HDEL', poolKey, item)
+end
+
+-- Adds a key (extend/assign) or, when it is already a member, only rewrites its expiry.
+-- A key whose lock is still live is inserted as allocated: GC returns it when the lock ends, and
+-- the live holder is never joined by a second one (upstream F6).
+local function addMember(item, expiry)
+  local value = rcall('HGET', poolKey, item)
+  if value then
+    local prev, nxt = decode(value)
+    rcall('HSET', poolKey, item, encode(prev, nxt, expiry))
+  elseif rcall('EXISTS', lockPrefix .. item) == 1 then
+    markAllocated(item, expiry)
+  else
+    pushToTail(item, expiry)
+  end
+end
+
+-- Returns an allocated entry to the free list (free/release). Free nodes are left alone (F2);
+-- the entry keeps its expiry unless newExpiry is given (F11). Returns 1 when pushed back.
+local function returnToFreeList(item, newExpiry)
+  local value = rcall('HGET', poolKey, item)
+  if not value then return 0 end
+  local prev, _, expiry = decode(value)
+  if prev ~= ALLOCATED then return 0 end
+  pushToTail(item, newExpiry or expiry)
+  return 1
+end
+
+-- GC of one entry (DESIGN.md §4, upstream §3.7.8). Returns 1 when a lease was reclaimed.
+--   expired            -> leaves the pool (its lock, if any, runs out by itself)
+--   free + locked      -> taken off the free list (self-heal; shared-mode quarantine)
+--   allocated, no lock -> back to the free list with its expiry (reclaim)
+local function collectEntry(item, value)
+  local prev, nxt, expiry = decode(value)
+  local free = prev ~= ALLOCATED
+  if isExpired(expiry) then
+    if free then unlinkFree(item, prev, nxt) end
+    rcall('HDEL', poolKey, item)
+    return 0
+  end
+  local locked = rcall('EXISTS', lockPrefix .. item) == 1
+  if free then
+    if locked then
+      unlinkFree(item, prev, nxt)
+      markAllocated(item, expiry)
+    end
+    return 0
+  end
+  if locked then return 0 end
+  pushToTail(item, expiry)
+  return 1
+end
+
+-- One incremental GC step over about `count` entries, resuming at the stored HSCAN cursor.
+-- Entries are re-read because earlier steps rewrite their neighbours' links, and a field that
+-- vanished since the scan is skipped (upstream F24). Returns the number of leases reclaimed.
+local function gcStep(cursorKey, count)
+  local cursor = rcall('GET', cursorKey)
+  if not cursor or cursor == '' then cursor = '0' end
+  local scan = rcall('HSCAN', poolKey, cursor, 'COUNT', count)
+  local fields = scan[2]
+  local reclaimed = 0
+  for i = 1, #fields, 2 do
+    local item = fields[i]
+    local value = rcall('HGET', poolKey, item)
+    if value then reclaimed = reclaimed + collectEntry(item, value) end
+  end
+  rcall('SET', cursorKey, scan[1])
+  return reclaimed
+end

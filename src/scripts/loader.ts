@@ -1,0 +1,53 @@
+/**
+ * The one way Lua reaches Redis: fixed script files, composed once at module load, sent with
+ * EVALSHA; only when the server answers NOSCRIPT (restart, SCRIPT FLUSH, a new cluster node) is the
+ * full source sent with EVAL, which also caches it again. Names never enter Lua source: every key
+ * and value travels in KEYS/ARGV (upstream F14, F15).
+ */
+import { createHash } from 'node:crypto';
+import type { RedisClient } from '../client.js';
+import poolInclude from './includes/pool.lua';
+
+/** Shared helpers a script pulls in with a line `-- @include <name>`. */
+const INCLUDES: Readonly<Record<string, string>> = { pool: poolInclude };
+
+const INCLUDE_LINE = /^--\s*@include\s+(\w+)\s*$/gm;
+
+/** Replaces every `-- @include <name>` line with the named include (one level; includes do not nest). */
+export function composeScript(name: string, body: string): string {
+  return body.replace(INCLUDE_LINE, (_line, include: string) => {
+    const text = INCLUDES[include];
+    if (text === undefined) throw new Error(`script ${name}: unknown include "${include}"`);
+    return text;
+  });
+}
+
+export type ScriptArg = string | number;
+
+/** A Lua script with its SHA1, runnable on any ioredis client (standalone or cluster). */
+export class LuaScript {
+  readonly source: string;
+  readonly sha: string;
+
+  constructor(
+    readonly name: string,
+    body: string,
+  ) {
+    this.source = composeScript(name, body);
+    this.sha = createHash('sha1').update(this.source).digest('hex');
+  }
+
+  /** Runs the script: EVALSHA, falling back to EVAL on NOSCRIPT. */
+  async run(client: RedisClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return client.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}

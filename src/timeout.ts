@@ -1,0 +1,36 @@
+/**
+ * Timeouts are seconds (fractional allowed), as in the spec. This module is the only place that
+ * turns them into what Redis needs, so "no expiry", rounding and rejection are decided once.
+ */
+import { InvalidTimeoutError } from './errors.js';
+
+/** Largest lock TTL we send as `PX` (~31 700 years); longer is treated as "no expiry". */
+const MAX_TTL_MS = 1e12;
+
+/** Throws unless `seconds` is a number (Infinity allowed) or `null` (= no expiry). */
+export function assertSeconds(seconds: unknown, what: string): asserts seconds is number | null {
+  if (seconds === null) return;
+  if (typeof seconds !== 'number' || Number.isNaN(seconds)) throw new InvalidTimeoutError(what, seconds);
+}
+
+/**
+ * Lock TTL in whole milliseconds for `PX`, or `0` for "no expiry" (`<= 0`, `Infinity`, `null`).
+ * Fractions round up, so `0.0004` is a 1 ms lock, never a permanent one (upstream F10).
+ */
+export function toTtlMs(seconds: unknown, what: string): number {
+  assertSeconds(seconds, what);
+  if (seconds === null || seconds <= 0 || !Number.isFinite(seconds)) return 0;
+  const ms = Math.ceil(seconds * 1000);
+  return ms > MAX_TTL_MS ? 0 : Math.max(1, ms);
+}
+
+/**
+ * Pool-entry lifetime in whole seconds (entries store integer Unix seconds, computed from Redis
+ * `TIME` inside the script), or `0` for "never expires". Fractions round up.
+ */
+export function toLifetimeSeconds(seconds: unknown, what: string): number {
+  assertSeconds(seconds, what);
+  if (seconds === null || seconds <= 0 || !Number.isFinite(seconds)) return 0;
+  const whole = Math.ceil(seconds);
+  return whole > MAX_TTL_MS / 1000 ? 0 : whole;
+}

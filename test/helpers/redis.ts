@@ -1,0 +1,27 @@
+/** Per-test-file Redis access: a client on the run's private server and a unique key prefix. */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, inject } from 'vitest';
+
+const clients: Redis[] = [];
+
+/** A new client on the run's private server; closed after the file's tests. */
+export function testClient(): Redis {
+  const client = new Redis(inject('redisUrl'), { lazyConnect: false, maxRetriesPerRequest: 3 });
+  clients.push(client);
+  return client;
+}
+
+/** A key prefix no other test (or run) uses: `t:<label>:<random>`. */
+export function uniquePrefix(label: string): string {
+  return `t:${label}:${randomBytes(4).toString('hex')}`;
+}
+
+afterAll(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.quit().catch(() => client.disconnect())));
+});
+
+/** Resolves after `seconds` (fractional allowed). */
+export function sleep(seconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+}
