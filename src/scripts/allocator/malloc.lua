@@ -62,10 +62,7 @@ if name ~= '' then
           return bound
         end
       elseif acquire(bound) then
-        if prev ~= ALLOCATED then
-          unlinkFree(bound, prev, nxt)
-          markAllocated(bound, expiry)
-        end
+        takeMember(bound, prev, nxt, expiry)
         bind(bindKey, bound)
         return bound
       else

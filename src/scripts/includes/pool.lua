@@ -61,6 +61,14 @@ local function unlinkFree(item, prev, nxt)
   if nxt == '' then rcall('SET', tailKey, prev) else setLink(nxt, prev, nil) end
 end
 
+-- Takes a member off the free list if it is on it; either way it ends allocated with its expiry.
+local function takeMember(item, prev, nxt, expiry)
+  if prev ~= ALLOCATED then
+    unlinkFree(item, prev, nxt)
+    markAllocated(item, expiry)
+  end
+end
+
 -- Appends an item that is not on the free list (absent or allocated) at the tail.
 local function pushToTail(item, expiry)
   local tail = rcall('GET', tailKey)
@@ -121,10 +129,7 @@ local function collectEntry(item, value)
   end
   local locked = rcall('EXISTS', lockPrefix .. item) == 1
   if free then
-    if locked then
-      unlinkFree(item, prev, nxt)
-      markAllocated(item, expiry)
-    end
+    if locked then takeMember(item, prev, nxt, expiry) end
     return 0
   end
   if locked then return 0 end

@@ -1,0 +1,326 @@
+/**
+ * The allocator pool on Redis: membership, allocation, freeing, soft binding and GC. Every state
+ * change is one Lua script call; Redis is the only source of truth (no pool state in this object).
+ */
+import { randomUUID } from 'node:crypto';
+import { isClusterClient, type RedisClient } from '../client.js';
+import { DEFAULTS } from '../defaults.js';
+import { InvalidArgumentError } from '../errors.js';
+import {
+  type AllocatorKeys,
+  allocatorKeys,
+  assertName,
+  assertResourceKey,
+  assertResourceKeys,
+  effectivePrefix,
+} from '../keys.js';
+import { RedisLock } from '../lock/redis-lock.js';
+import { toLifetimeSeconds, toTtlMs } from '../timeout.js';
+import { allocatorScripts as scripts } from './scripts.js';
+
+/** Construction options of an allocator. */
+export interface AllocatorCoreOptions {
+  /** Key suffix: keys are `prefix|suffix|pool`, `prefix|suffix:<key>`… Default `"allocator"`. */
+  suffix?: string;
+  /** Tolerance of the inherited conditional lock operations. Default `1e-6`. */
+  eps?: number;
+  /**
+   * Shared mode: allocation rotates the key to the tail of the free list and writes no lock, so
+   * many holders may use one key at once. Default `false` (exclusive leases).
+   */
+  shared?: boolean;
+}
+
+/** Options of `mallocKey`. */
+export interface MallocKeyOptions {
+  /** Lease TTL in seconds (fractional allowed); `<= 0` or `Infinity` = never expires. Default 120. */
+  timeout?: number;
+  /** Soft-binding name: the same name gets the same key back while it is free. Default none. */
+  name?: string | null;
+  /** Soft-binding TTL in seconds; `<= 0` = never expires. Default 3600. */
+  cacheTimeout?: number;
+}
+
+/** Options of an owner-token allocation (`acquireLease`). */
+export interface AcquireLeaseOptions extends MallocKeyOptions {
+  /** GC step run inside the same script before allocating; 0 = none. Default 0. */
+  gcCount?: number;
+}
+
+/** A key handed out by `acquireLease`, with the owner token its lock holds. */
+export interface Lease {
+  readonly key: string;
+  /** Unique per allocation; `""` in shared mode (no lock is written). */
+  readonly token: string;
+}
+
+/** Options of the free operations. */
+export interface FreeOptions {
+  /**
+   * New lifetime of the freed entries in seconds (`<= 0` = never expires). Default: keep the
+   * lifetime each entry already had (upstream replaced it, F11).
+   */
+  timeout?: number;
+}
+
+/** Options of `extend` / `assign`. */
+export interface LifetimeOptions {
+  /** Lifetime of the entries in seconds; `<= 0` = never expire. Default -1. */
+  timeout?: number;
+}
+
+/** Pool operations of `RedisAllocator`; the object/policy layer is added by the subclass. */
+export class RedisAllocatorCore extends RedisLock {
+  /** True when allocation rotates keys instead of locking them. */
+  readonly shared: boolean;
+  /** Every Redis key name of this allocator. */
+  readonly redisKeys: AllocatorKeys;
+  /** KEYS of every pool script: pool, head, tail, GC cursor. */
+  private readonly scriptKeys: readonly string[];
+
+  constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
+    assertName(prefix, 'prefix');
+    const suffix = options.suffix ?? DEFAULTS.allocatorSuffix;
+    assertName(suffix, 'suffix');
+    const clusterPrefix = effectivePrefix(prefix, isClusterClient(redis));
+    super(redis, clusterPrefix, { suffix, eps: options.eps ?? DEFAULTS.eps });
+    this.shared = options.shared ?? false;
+    this.redisKeys = allocatorKeys(clusterPrefix, suffix);
+    const { pool, head, tail, gcCursor } = this.redisKeys;
+    this.scriptKeys = [pool, head, tail, gcCursor];
+  }
+
+  // ---- membership -------------------------------------------------------------------------
+
+  /** True when `key` is a pool member (free or allocated). */
+  async has(key: string): Promise<boolean> {
+    assertName(key, 'key');
+    return (await this.redis.hexists(this.redisKeys.pool, key)) === 1;
+  }
+
+  /** Number of pool members (free and allocated). O(1). */
+  size(): Promise<number> {
+    return this.redis.hlen(this.redisKeys.pool);
+  }
+
+  /** Every pool member (free and allocated), in hash order. O(pool). */
+  keys(): Promise<string[]> {
+    return this.redis.hkeys(this.redisKeys.pool);
+  }
+
+  /** Streams the members with HSCAN, so huge pools are never loaded at once. */
+  async *[Symbol.asyncIterator](): AsyncIterator<string> {
+    let cursor = '0';
+    do {
+      const [next, fields] = await this.redis.hscan(this.redisKeys.pool, cursor, 'COUNT', 1000);
+      for (let i = 0; i < fields.length; i += 2) yield fields[i]!;
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  /**
+   * Adds keys at the tail of the free list in the given order; members only get the new lifetime.
+   * A key whose old lease is still live enters as allocated and is freed by GC when the lease ends.
+   * @throws InvalidKeyError for any bad key (nothing is written).
+   */
+  async extend(keys: readonly string[], options: LifetimeOptions = {}): Promise<void> {
+    assertResourceKeys(keys);
+    const lifetime = toLifetimeSeconds(options.timeout ?? DEFAULTS.entryLifetime, 'timeout');
+    if (keys.length === 0) return;
+    await this.runPool(scripts.extend, [lifetime, ...keys]);
+  }
+
+  /** Removes keys from the pool; unknown keys are skipped. Their locks and bindings stay. */
+  async shrink(keys: readonly string[]): Promise<void> {
+    assertResourceKeys(keys);
+    if (keys.length === 0) return;
+    await this.runPool(scripts.shrink, keys);
+  }
+
+  /**
+   * Makes the pool exactly `keys`: others leave (their leases stay valid), new ones are appended in
+   * the given order, and every given key gets the lifetime. An empty list clears the pool.
+   */
+  async assign(keys: readonly string[], options: LifetimeOptions = {}): Promise<void> {
+    assertResourceKeys(keys);
+    const lifetime = toLifetimeSeconds(options.timeout ?? DEFAULTS.entryLifetime, 'timeout');
+    if (keys.length === 0) return this.clear();
+    await this.runPool(scripts.assign, [lifetime, ...keys]);
+  }
+
+  /** Empties the pool (hash and pointers, atomically). Locks and bindings are left to expire. */
+  async clear(): Promise<void> {
+    await scripts.clear.run(this.redis, this.scriptKeys, []);
+  }
+
+  // ---- allocation ---------------------------------------------------------------------------
+
+  /**
+   * Allocates a key: the name's soft-bound key when it is free, else the head of the free list.
+   * Exclusive mode locks it for `timeout` seconds; shared mode rotates it to the tail.
+   * @returns the key, or `null` when none is free.
+   */
+  async mallocKey(options: MallocKeyOptions = {}): Promise<string | null> {
+    const lease = await this.acquireLease(options);
+    return lease === null ? null : lease.key;
+  }
+
+  /**
+   * `mallocKey` that also returns the owner token written into the lock, for token-checked
+   * `releaseLease` / `renewLease`. One script call, GC step included when `gcCount > 0`.
+   */
+  async acquireLease(options: AcquireLeaseOptions = {}): Promise<Lease | null> {
+    const ttl = toTtlMs(options.timeout ?? DEFAULTS.leaseTimeout, 'timeout');
+    const bindTtl = toTtlMs(options.cacheTimeout ?? DEFAULTS.bindingTimeout, 'cacheTimeout');
+    const name = options.name ?? '';
+    assertName(name, 'name');
+    const gcCount = options.gcCount ?? 0;
+    if (!Number.isInteger(gcCount) || gcCount < 0) {
+      throw new InvalidArgumentError(`gcCount must be a non-negative integer, got ${String(gcCount)}`);
+    }
+    const token = this.shared ? '' : randomUUID();
+    const { lockPrefix, bindPrefix } = this.redisKeys;
+    const key = (await scripts.malloc.run(this.redis, this.scriptKeys, [
+      lockPrefix,
+      bindPrefix,
+      this.shared ? '1' : '0',
+      ttl,
+      token,
+      name,
+      bindTtl,
+      gcCount,
+    ])) as string | null;
+    return key === null ? null : { key, token };
+  }
+
+  /**
+   * Leases one specific member for `timeout` seconds (`<= 0` = no expiry), e.g. to health-check
+   * it, taking it off the free list. Works in both modes (in shared mode the lock quarantines it).
+   * @returns the lease, or `null` when the key is not a member, has expired, or is held.
+   */
+  async acquireKey(key: string, options: { timeout?: number } = {}): Promise<Lease | null> {
+    assertResourceKey(key);
+    const ttl = toTtlMs(options.timeout ?? DEFAULTS.leaseTimeout, 'timeout');
+    const token = randomUUID();
+    const acquired = await this.runPool(scripts.acquireKey, [ttl, token, key]);
+    return acquired === 1 ? { key, token } : null;
+  }
+
+  /**
+   * Frees the lease only while its token still holds the lock; a stale holder can never free a
+   * key that was re-allocated to someone else. A shared-mode rotation (token `""`) holds no lock:
+   * always `true`.
+   * @returns `true` when the lease was ours and is now freed.
+   */
+  async releaseLease(lease: Lease, options: FreeOptions = {}): Promise<boolean> {
+    assertResourceKey(lease.key);
+    const lifetime = this.freeLifetime(options);
+    if (lease.token === '') return true; // a shared-mode rotation holds no lock
+    return (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
+  }
+
+  /**
+   * Extends the lease to `timeout` seconds from now (`<= 0` = no expiry), only while its token
+   * still holds the lock. @returns `false` when the lease was lost (nothing is written then).
+   */
+  async renewLease(lease: Lease, timeout: number = DEFAULTS.leaseTimeout): Promise<boolean> {
+    assertResourceKey(lease.key);
+    const ttl = toTtlMs(timeout, 'timeout');
+    if (lease.token === '') return true; // a shared-mode rotation holds no lock
+    const result = await scripts.renew.run(this.redis, [this.lockKey(lease.key)], [lease.token, ttl]);
+    return result === 1;
+  }
+
+  /**
+   * Administrative free, as in the spec: deletes each key's lock whoever holds it and returns
+   * allocated members to the free list. Prefer token-checked `releaseLease` / `free(obj)`.
+   */
+  async freeKeys(keys: readonly string[], options: FreeOptions = {}): Promise<void> {
+    assertResourceKeys(keys);
+    const lifetime = this.freeLifetime(options);
+    if (keys.length === 0) return;
+    await this.runPool(scripts.free, [lifetime, ...keys]);
+  }
+
+  // ---- soft binding -------------------------------------------------------------------------
+
+  /** Points `name` at `key` for `timeout` seconds (`<= 0` = no expiry). Default 3600. */
+  async updateSoftBind(name: string, key: string, timeout: number = DEFAULTS.bindingTimeout): Promise<void> {
+    assertName(name, 'name');
+    assertResourceKey(key);
+    const ttl = toTtlMs(timeout, 'timeout');
+    const bindKey = this.redisKeys.bindPrefix + name;
+    if (ttl > 0) await this.redis.set(bindKey, key, 'PX', ttl);
+    else await this.redis.set(bindKey, key);
+  }
+
+  /** Removes `name`'s binding (and the legacy key shape upstream's `update_soft_bind` wrote). */
+  async unbindSoftBind(name: string): Promise<void> {
+    assertName(name, 'name');
+    const { bindPrefix, legacyBindPrefix } = this.redisKeys;
+    await this.redis.del(bindPrefix + name, legacyBindPrefix + name);
+  }
+
+  /** The key `name` is bound to, or `null`. */
+  async getSoftBind(name: string): Promise<string | null> {
+    assertName(name, 'name');
+    return this.redis.get(this.redisKeys.bindPrefix + name);
+  }
+
+  // ---- maintenance --------------------------------------------------------------------------
+
+  /**
+   * One incremental GC step over about `count` entries (small pools are scanned whole): drops
+   * expired entries, takes locked keys off the free list, returns allocated keys whose lease
+   * ended. Repeated calls cover the whole pool. @returns the number of leases reclaimed.
+   * @throws InvalidArgumentError unless `count` is a positive integer.
+   */
+  async gc(count: number = DEFAULTS.gcCount): Promise<number> {
+    if (!Number.isInteger(count) || count <= 0) {
+      throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
+    }
+    return (await this.runPool(scripts.gc, [count])) as number;
+  }
+
+  /** The free list from head to tail (allocation order), read atomically. */
+  async getFreeList(): Promise<string[]> {
+    return (await this.runPool(scripts.freeList, [])) as string[];
+  }
+
+  /** Lock state of every member, in `keys()` order (`true` = a lock key exists). */
+  async valuesLockStatus(): Promise<boolean[]> {
+    return (await this.itemsLockedStatus()).map(([, locked]) => locked);
+  }
+
+  /** `[key, locked]` for every member. */
+  async itemsLockedStatus(): Promise<Array<[string, boolean]>> {
+    const keys = await this.keys();
+    const result: Array<[string, boolean]> = [];
+    for (let start = 0; start < keys.length; start += 1000) {
+      const chunk = keys.slice(start, start + 1000);
+      const values = await this.redis.mget(...chunk.map((key) => this.lockKey(key)));
+      chunk.forEach((key, i) => {
+        result.push([key, values[i] != null]);
+      });
+    }
+    return result;
+  }
+
+  /** Counts of members with and without a lock. */
+  async healthCheck(): Promise<{ locked: number; free: number }> {
+    const status = await this.valuesLockStatus();
+    const locked = status.filter(Boolean).length;
+    return { locked, free: status.length - locked };
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private runPool(script: (typeof scripts)[keyof typeof scripts], args: readonly (string | number)[]) {
+    return script.run(this.redis, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]);
+  }
+
+  /** "" keeps each entry's lifetime; otherwise whole seconds (0 = never expires). */
+  private freeLifetime(options: FreeOptions): string | number {
+    return options.timeout === undefined ? '' : toLifetimeSeconds(options.timeout, 'timeout');
+  }
+}

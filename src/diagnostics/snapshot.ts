@@ -1,0 +1,77 @@
+/** One atomic read of a pool (upstream lesson L19: non-atomic reads produce phantom violations). */
+import type { RedisClient } from '../client.js';
+import type { AllocatorKeys } from '../keys.js';
+import { ALLOCATED, ENTRY_SEPARATOR } from '../keys.js';
+import snapshotSource from '../scripts/diagnostics/snapshot.lua';
+import { LuaScript } from '../scripts/loader.js';
+
+const snapshotScript = new LuaScript('snapshot', snapshotSource);
+
+/** One pool-hash entry, decoded. */
+export interface PoolEntry {
+  readonly key: string;
+  /** Raw hash value `prev||next||expiry`. */
+  readonly raw: string;
+  readonly prev: string;
+  readonly next: string;
+  /** Absolute Unix seconds, or -1 for never. NaN when the value is malformed. */
+  readonly expiry: number;
+  /** Not on the free list (both links are `#ALLOCATED`). */
+  readonly allocated: boolean;
+  /** PTTL of the entry's lock in ms: `null` = no lock, -1 = lock without expiry. */
+  readonly lockTtlMs: number | null;
+}
+
+/** The state of one pool at one instant. */
+export interface PoolSnapshot {
+  readonly head: string;
+  readonly tail: string;
+  /** Redis server time in seconds (fractional). */
+  readonly now: number;
+  readonly entries: ReadonlyMap<string, PoolEntry>;
+}
+
+/** What `takeSnapshot` needs of an allocator. */
+export interface SnapshotTarget {
+  readonly redis: RedisClient;
+  readonly redisKeys: AllocatorKeys;
+}
+
+/** Reads the pool, pointers, server time and every entry's lock TTL in one script call. */
+export async function takeSnapshot(target: SnapshotTarget): Promise<PoolSnapshot> {
+  const { pool, head, tail, lockPrefix } = target.redisKeys;
+  const reply = (await snapshotScript.run(target.redis, [pool, head, tail], [lockPrefix])) as [
+    string,
+    string,
+    string,
+    string,
+    (string | number)[],
+  ];
+  const [headKey, tailKey, seconds, micros, flat] = reply;
+  const entries = new Map<string, PoolEntry>();
+  for (let i = 0; i < flat.length; i += 3) {
+    const key = String(flat[i]);
+    const pttl = Number(flat[i + 2]);
+    entries.set(key, decodeEntry(key, String(flat[i + 1]), pttl === -2 ? null : pttl));
+  }
+  return { head: headKey, tail: tailKey, now: Number(seconds) + Number(micros) / 1e6, entries };
+}
+
+/** Decodes `prev||next||expiry` the way the scripts do (first two separators). */
+export function decodeEntry(key: string, raw: string, lockTtlMs: number | null): PoolEntry {
+  const a = raw.indexOf(ENTRY_SEPARATOR);
+  const b = a < 0 ? -1 : raw.indexOf(ENTRY_SEPARATOR, a + 2);
+  if (a < 0 || b < 0) {
+    return { key, raw, prev: '', next: '', expiry: Number.NaN, allocated: false, lockTtlMs };
+  }
+  const prev = raw.slice(0, a);
+  const next = raw.slice(a + 2, b);
+  const expiryText = raw.slice(b + 2);
+  const expiry = expiryText === '' ? Number.NaN : Number(expiryText);
+  return { key, raw, prev, next, expiry, allocated: prev === ALLOCATED && next === ALLOCATED, lockTtlMs };
+}
+
+/** True when the entry has expired at server time `now` (it expires at exactly its expiry). */
+export function isEntryExpired(entry: PoolEntry, now: number): boolean {
+  return entry.expiry > 0 && entry.expiry <= Math.floor(now);
+}

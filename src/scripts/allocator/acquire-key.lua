@@ -1,0 +1,27 @@
+-- acquire-key: lease one specific pool member (health checks check keys out this way).
+--
+-- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
+-- ARGV[1]  lock-key prefix "P|S:"
+-- ARGV[2]  lock TTL in milliseconds, "0" = no expiry
+-- ARGV[3]  owner token written as the lock value
+-- ARGV[4]  resource key
+-- Returns  1 when the key is now ours (locked, off the free list), 0 when it is not a member,
+--          has expired, or is held by someone else (whose lease is left alone).
+
+-- @include pool
+
+local item = ARGV[4]
+local value = rcall('HGET', poolKey, item)
+if not value then return 0 end
+local prev, nxt, expiry = decode(value)
+if isExpired(expiry) then return 0 end
+local ttl = tonumber(ARGV[2])
+local locked
+if ttl > 0 then
+  locked = rcall('SET', lockPrefix .. item, ARGV[3], 'NX', 'PX', ttl)
+else
+  locked = rcall('SET', lockPrefix .. item, ARGV[3], 'NX')
+end
+if not locked then return 0 end
+takeMember(item, prev, nxt, expiry)
+return 1
