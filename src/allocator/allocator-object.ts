@@ -1,0 +1,266 @@
+/**
+ * One allocation as an object: the key, its owner token, and the user's object configured for
+ * that key. It renews, frees, quarantines and replaces its own lease — always token-checked, so a
+ * holder whose lease was lost can never renew or free a key someone else holds now (F3, F4).
+ */
+import { DEFAULTS } from '../defaults.js';
+import { InvalidArgumentError, NoHealthyResourceError } from '../errors.js';
+import { assertSeconds } from '../timeout.js';
+import type { Allocatable, ParamsOf } from './allocatable.js';
+import type { RedisAllocator } from './redis-allocator.js';
+import type { FreeOptions, Lease } from './redis-allocator-core.js';
+
+// Node < 20.4 has no Symbol.asyncDispose; TypeScript's and esbuild's `await using` helpers fall
+// back to this registered symbol, so defining it here keeps both in agreement.
+(Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
+
+/** Options of `refresh`. */
+export interface RefreshOptions {
+  /** Lease TTL of the new key in seconds; `<= 0` = never expires. Default 120. */
+  timeout?: number;
+  /** Soft-binding TTL in seconds; `<= 0` = never expires. Default 3600. */
+  cacheTimeout?: number;
+}
+
+/** Options of `refreshUntilHealthy`. */
+export interface RefreshUntilHealthyOptions extends RefreshOptions {
+  /** Resources checked (the current one included) before giving up. Default 10. */
+  maxAttempts?: number;
+  /** Quarantine of every unhealthy key, in seconds; `<= 0` = until freed by hand. Default 3600. */
+  lockDuration?: number;
+}
+
+/**
+ * The object `malloc` returns. Use it with `await using lease = await allocator.malloc()` (or call
+ * `release()` in a `finally`): the lease is freed when the scope ends.
+ */
+export class RedisAllocatorObject<U extends Allocatable = Allocatable> implements AsyncDisposable {
+  readonly allocator: RedisAllocator<U>;
+  #lease: Lease;
+  #obj: U | undefined;
+  #params: ParamsOf<U> | undefined;
+  /** True while this object may still free its lease (not freed, lost, or turned into quarantine). */
+  #holding = true;
+  #released = false;
+
+  /** Configures `obj` for the key (`obj.setConfig(key, params)`), as upstream's constructor does. */
+  constructor(allocator: RedisAllocator<U>, lease: Lease, obj?: U, params?: ParamsOf<U>) {
+    this.allocator = allocator;
+    this.#lease = lease;
+    this.#obj = obj;
+    this.#params = params;
+    obj?.setConfig(lease.key, params);
+  }
+
+  /** The allocated resource key. */
+  get key(): string {
+    return this.#lease.key;
+  }
+
+  /** Owner token in the key's lock; `""` for a shared-mode allocation (which writes no lock). */
+  get token(): string {
+    return this.#lease.token;
+  }
+
+  /** Key and token, as the allocator's token-checked primitives take them. */
+  get lease(): Lease {
+    return this.#lease;
+  }
+
+  get obj(): U | undefined {
+    return this.#obj;
+  }
+
+  get params(): ParamsOf<U> | undefined {
+    return this.#params;
+  }
+
+  /** True once `release()` has run. */
+  get released(): boolean {
+    return this.#released;
+  }
+
+  /** `key`, or `key:<obj.uniqueId>` when there is an object (as upstream). */
+  get uniqueId(): string {
+    return this.#obj === undefined ? this.key : `${this.key}:${this.#obj.uniqueId ?? ''}`;
+  }
+
+  /** The object's soft-binding name, or `null`. */
+  get name(): string | null {
+    return this.#obj?.name || null;
+  }
+
+  /**
+   * Renews the lease to `timeout` seconds from now, only while it is still ours; it is never
+   * re-created once lost. `timeout <= 0` frees the lease instead (spec). Default 120.
+   * @returns `false` when the lease was lost (expired, freed, quarantined) — stop using the key.
+   */
+  async update(timeout: number = DEFAULTS.leaseTimeout): Promise<boolean> {
+    assertSeconds(timeout, 'timeout');
+    if (!this.#holding) return false;
+    if (timeout !== null && timeout <= 0) {
+      this.#holding = false;
+      return this.allocator.free(this);
+    }
+    const renewed = await this.allocator.renewLease(this.#lease, timeout ?? 0);
+    if (!renewed) this.#holding = false;
+    return renewed;
+  }
+
+  /** Opens the object (`obj.open()`). @returns this, for `await (await malloc()).open()`. */
+  async open(): Promise<this> {
+    await this.#obj?.open?.();
+    return this;
+  }
+
+  /** Closes the object (`obj.close()`); the lease is kept (see `release`). */
+  async close(): Promise<void> {
+    await this.#obj?.close?.();
+  }
+
+  /**
+   * Closes the object, then frees the lease if it is still ours (token-checked). Idempotent: later
+   * calls do nothing. A quarantine set by `setUnhealthy` is left to run out.
+   * @param options.timeout new lifetime of the pool entry in seconds; default: keep it.
+   * @returns `true` when this call freed the lease.
+   */
+  async release(options: FreeOptions = {}): Promise<boolean> {
+    if (this.#released) return false;
+    this.#released = true;
+    let closeFailed = false;
+    let closeError: unknown;
+    try {
+      await this.close();
+    } catch (error) {
+      closeFailed = true;
+      closeError = error;
+    }
+    let freed = false;
+    if (this.#holding) {
+      this.#holding = false;
+      freed = await this.allocator.free(this, options);
+    }
+    if (closeFailed) throw closeError;
+    return freed;
+  }
+
+  /** `await using` support: releases the lease when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
+
+  /** The object's own verdict (`obj.isHealthy()`); `true` without an object. May reject. */
+  async isHealthy(): Promise<boolean> {
+    const obj = this.#obj;
+    if (obj?.isHealthy === undefined) return true;
+    return (await obj.isHealthy()) === true;
+  }
+
+  /**
+   * Marks the resource healthy: a named object's soft binding points at this key for `duration`
+   * seconds, and in shared mode any quarantine of the key ends (its lock is deleted). Default 3600.
+   */
+  async setHealthy(duration: number = DEFAULTS.bindingTimeout): Promise<void> {
+    const name = this.name;
+    if (name !== null) await this.allocator.updateSoftBind(name, this.key, duration);
+    if (this.allocator.shared && this.token === '') await this.allocator.unlock(this.key);
+  }
+
+  /**
+   * Quarantines the key for `duration` seconds (`<= 0` = until freed by hand); GC returns it to
+   * the free list when the quarantine ends. A named object's binding is dropped first. Exclusive
+   * lease: our own lock is extended to the duration and `release()` no longer frees it; a lease
+   * already lost is re-acquired for the quarantine only if nobody holds the key. Shared rotation:
+   * the key gets a `"quarantine"` lock. Default 3600.
+   * @returns `true` when the key is now quarantined.
+   */
+  async setUnhealthy(duration: number = DEFAULTS.quarantine): Promise<boolean> {
+    assertSeconds(duration, 'duration');
+    const name = this.name;
+    if (name !== null) await this.allocator.unbindSoftBind(name);
+    this.#holding = false;
+    if (this.token === '') {
+      await this.allocator.update(this.key, { value: 'quarantine', timeout: duration });
+      return true;
+    }
+    if (await this.allocator.renewLease(this.#lease, duration)) return true;
+    const quarantine = await this.allocator.acquireKey(this.key, { timeout: duration });
+    if (quarantine === null) return false;
+    this.#lease = quarantine;
+    return true;
+  }
+
+  /**
+   * Moves this object to another key from the policy: closes the object, allocates a new key with
+   * the same object and params, frees the old key (or leaves it quarantined after `setUnhealthy`),
+   * re-points a named object's binding at the new key and opens the object again.
+   * @returns `false` when no key was free (the object keeps its old key and is re-opened).
+   */
+  async refresh(options: RefreshOptions = {}): Promise<boolean> {
+    await this.close();
+    const fresh = await this.allocator.policy.malloc(this.allocator, {
+      timeout: options.timeout,
+      cacheTimeout: options.cacheTimeout,
+      obj: this.#obj,
+      params: this.#params,
+    });
+    if (fresh === null) {
+      this.allocator.policy.logger.error('refresh found no free key; keeping the old one', { key: this.key });
+      await this.open();
+      return false;
+    }
+    const old = this.#lease;
+    const wasHolding = this.#holding;
+    this.#lease = fresh.lease;
+    this.#holding = true;
+    this.#released = false;
+    if (wasHolding) await this.allocator.releaseLease(old);
+    const name = this.name;
+    // The old key was held by us during the malloc, so the script left the binding on it.
+    if (name !== null && !this.allocator.shared) {
+      await this.allocator.updateSoftBind(name, this.key, options.cacheTimeout ?? DEFAULTS.bindingTimeout);
+    }
+    await this.open();
+    return true;
+  }
+
+  /**
+   * Until the current resource is healthy: quarantine it for `lockDuration` and `refresh`. Every
+   * resource obtained is checked, the last one included (F22); a check that throws counts as
+   * unhealthy. An unhealthy last resource stays quarantined.
+   * @throws NoHealthyResourceError after `maxAttempts` unhealthy resources, or when no key is free.
+   */
+  async refreshUntilHealthy(options: RefreshUntilHealthyOptions = {}): Promise<void> {
+    const maxAttempts = options.maxAttempts ?? DEFAULTS.maxRefreshAttempts;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw new InvalidArgumentError(`maxAttempts must be a positive integer, got ${String(maxAttempts)}`);
+    }
+    const lockDuration = options.lockDuration ?? DEFAULTS.quarantine;
+    for (let attempt = 1; ; attempt++) {
+      if (await this.#checkHealthy()) return;
+      await this.setUnhealthy(lockDuration);
+      if (attempt >= maxAttempts) {
+        throw new NoHealthyResourceError(
+          `no healthy resource after ${maxAttempts} attempts (last key ${JSON.stringify(this.key)})`,
+        );
+      }
+      if (!(await this.refresh(options))) {
+        throw new NoHealthyResourceError(
+          `no free key to replace unhealthy ${JSON.stringify(this.key)} (attempt ${attempt} of ${maxAttempts})`,
+        );
+      }
+    }
+  }
+
+  async #checkHealthy(): Promise<boolean> {
+    try {
+      return await this.isHealthy();
+    } catch (error) {
+      this.allocator.policy.logger.warn('isHealthy threw; treating the resource as unhealthy', {
+        key: this.key,
+        error,
+      });
+      return false;
+    }
+  }
+}
