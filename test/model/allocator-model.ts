@@ -1,0 +1,311 @@
+/**
+ * Reference model of the allocator's observable behaviour (DESIGN.md §3–§4), in plain TypeScript.
+ * It is written from the semantics, not from the Lua: the property test runs the same operations on
+ * Redis and on this model and compares every result and the whole pool state after every step.
+ *
+ * What it models: pool membership in Redis hash order, each entry's state (free node / allocated)
+ * and expiry, the FIFO free list, locks (owner tokens in exclusive mode, quarantine values in shared
+ * mode) with "permanent or timed" TTLs, soft bindings, and GC.
+ *
+ * Time. Redis time cannot be faked, so the model never lets real time decide anything:
+ * - every operation takes the server time `now` (seconds) as an input; entry lifetimes computed from
+ *   it may differ from the script's own `TIME` by a second or two, which the comparison tolerates;
+ * - a sequence uses only lifetimes and TTLs that are permanent (`<= 0`) or long (>= 120 s), so
+ *   nothing expires by itself while it runs;
+ * - time passing is emulated by explicit operations applied to Redis and to the model alike:
+ *   `expireLock` (a timed lock runs out: DEL `lockPrefix + key`), `expireEntry` (a timed entry's
+ *   expiry field is rewritten to a past second, prev/next kept) and `expireBinding` (a timed
+ *   binding runs out: DEL of the binding key). Permanent locks, entries and bindings never expire.
+ *
+ * GC. `gc(count)` scans the pool with HSCAN from a stored cursor. A hash small enough to be
+ * listpack-encoded (the property test's pools: <= 6 short keys) is returned whole by one HSCAN, in
+ * listpack order, with cursor 0, whatever the count: so every `gc(count)` is one full pass in hash
+ * order, and that is what the model implements. Listpack order is insertion order; rewriting an
+ * existing field keeps its place (a JS `Map` behaves the same). Large hashes are out of scope.
+ */
+
+import {
+  ALLOCATED_MARK,
+  expiryIn,
+  isExpired,
+  type MallocInput,
+  type ModelBinding,
+  type ModelEntry,
+  type ModelLease,
+  type ModelLock,
+  type PoolState,
+} from './model-state.js';
+
+export class AllocatorModel {
+  /** Insertion-ordered, like a listpack hash. */
+  private readonly entries = new Map<string, ModelEntry>();
+  private freeList: string[] = [];
+  private readonly locks = new Map<string, ModelLock>();
+  private readonly bindings = new Map<string, ModelBinding>();
+
+  constructor(readonly shared: boolean) {}
+
+  // ---- membership -------------------------------------------------------------------------
+
+  extend(keys: readonly string[], lifetime: number, now: number): void {
+    const expiry = expiryIn(lifetime, now);
+    for (const key of keys) this.addMember(key, expiry);
+  }
+
+  /** @returns the number of members removed. */
+  shrink(keys: readonly string[]): number {
+    let removed = 0;
+    for (const key of keys) if (this.removeMember(key)) removed++;
+    return removed;
+  }
+
+  assign(keys: readonly string[], lifetime: number, now: number): void {
+    if (keys.length === 0) {
+      this.clear();
+      return;
+    }
+    const wanted = new Set(keys);
+    for (const key of [...this.entries.keys()]) if (!wanted.has(key)) this.removeMember(key);
+    this.extend(keys, lifetime, now);
+  }
+
+  /** Locks and bindings stay. */
+  clear(): void {
+    this.entries.clear();
+    this.freeList = [];
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  size(): number {
+    return this.entries.size;
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  getFreeList(): string[] {
+    return [...this.freeList];
+  }
+
+  // ---- allocation -------------------------------------------------------------------------
+
+  malloc(input: MallocInput): string | null {
+    if (input.gc) this.gc(input.now);
+    const { name } = input;
+    let rebind = name !== '';
+    const bound = rebind ? this.bindings.get(name)?.key : undefined;
+    if (bound !== undefined) {
+      const entry = this.entries.get(bound);
+      if (entry && !isExpired(entry, input.now)) {
+        if (this.shared) {
+          // Shared hit: no rotation; a quarantined bound key is dropped below.
+          if (!this.locks.has(bound)) return this.bind(name, bound, input);
+        } else if (!this.locks.has(bound)) {
+          this.lockFor(bound, input);
+          if (entry.free) this.takeOffFreeList(bound);
+          return this.bind(name, bound, input);
+        } else {
+          rebind = false; // held by another holder: never steal the binding's target
+        }
+      }
+      if (rebind) this.bindings.delete(name);
+    }
+    for (;;) {
+      const head = this.freeList.shift();
+      if (head === undefined) return null;
+      const entry = this.entries.get(head)!;
+      entry.free = false;
+      if (isExpired(entry, input.now)) {
+        this.entries.delete(head);
+      } else if (this.shared) {
+        if (this.locks.has(head)) continue; // quarantined: stays allocated until GC sees no lock
+        entry.free = true;
+        this.freeList.push(head);
+        return rebind ? this.bind(name, head, input) : head;
+      } else if (!this.locks.has(head)) {
+        this.lockFor(head, input);
+        return rebind ? this.bind(name, head, input) : head;
+      }
+    }
+  }
+
+  /**
+   * Leases one specific member (`acquireKey`, both modes): only a member that has not expired and
+   * is not locked. @returns true when it is now locked with `token` and off the free list.
+   */
+  acquireKey(key: string, token: string, permanent: boolean, now: number): boolean {
+    const entry = this.entries.get(key);
+    if (entry === undefined || isExpired(entry, now) || this.locks.has(key)) return false;
+    this.locks.set(key, { value: token, permanent });
+    if (entry.free) this.takeOffFreeList(key);
+    return true;
+  }
+
+  /** Token-checked free. A shared-mode rotation (token `""`) holds no lock: true, nothing written. */
+  release(lease: ModelLease, lifetime: number | undefined, now: number): boolean {
+    if (lease.token === '') return true;
+    const lock = this.locks.get(lease.key);
+    if (lock === undefined || lock.value !== lease.token) return false;
+    this.locks.delete(lease.key);
+    this.returnToFreeList(lease.key, lifetime, now);
+    return true;
+  }
+
+  /** Token-checked renewal to a new TTL. Token `""` (shared rotation): true, nothing written. */
+  renew(lease: ModelLease, permanent: boolean): boolean {
+    if (lease.token === '') return true;
+    const lock = this.locks.get(lease.key);
+    if (lock === undefined || lock.value !== lease.token) return false;
+    lock.permanent = permanent;
+    return true;
+  }
+
+  /** Administrative free: drops each lock, returns allocated members to the tail. */
+  freeKeys(keys: readonly string[], lifetime: number | undefined, now: number): void {
+    for (const key of keys) {
+      this.locks.delete(key);
+      this.returnToFreeList(key, lifetime, now);
+    }
+  }
+
+  // ---- inherited lock methods (shared-mode quarantine) ---------------------------------------
+
+  update(key: string, value: string, permanent: boolean): void {
+    this.locks.set(key, { value, permanent });
+  }
+
+  unlock(key: string): boolean {
+    return this.locks.delete(key);
+  }
+
+  // ---- soft binding -----------------------------------------------------------------------
+
+  updateSoftBind(name: string, key: string, permanent: boolean): void {
+    this.bindings.set(name, { key, permanent });
+  }
+
+  unbindSoftBind(name: string): void {
+    this.bindings.delete(name);
+  }
+
+  getSoftBind(name: string): string | null {
+    return this.bindings.get(name)?.key ?? null;
+  }
+
+  // ---- GC ---------------------------------------------------------------------------------
+
+  /** One full pass in hash order. @returns the number of leases reclaimed. */
+  gc(now: number): number {
+    let reclaimed = 0;
+    for (const key of [...this.entries.keys()]) {
+      const entry = this.entries.get(key);
+      if (entry === undefined) continue;
+      if (isExpired(entry, now)) {
+        this.removeMember(key);
+      } else if (entry.free) {
+        if (this.locks.has(key)) this.takeOffFreeList(key);
+      } else if (!this.locks.has(key)) {
+        this.pushToTail(key, entry.expiry);
+        reclaimed++;
+      }
+    }
+    return reclaimed;
+  }
+
+  // ---- time emulation ---------------------------------------------------------------------
+
+  /** A timed lock runs out. @returns true when a lock went away. */
+  expireLock(key: string): boolean {
+    const lock = this.locks.get(key);
+    if (lock === undefined || lock.permanent) return false;
+    return this.locks.delete(key);
+  }
+
+  /** A timed entry reaches its expiry: it now expires at `pastSecond`. */
+  expireEntry(key: string, pastSecond: number): boolean {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.expiry <= 0) return false;
+    entry.expiry = pastSecond;
+    return true;
+  }
+
+  /** A timed binding runs out. */
+  expireBinding(name: string): boolean {
+    const binding = this.bindings.get(name);
+    if (binding === undefined || binding.permanent) return false;
+    return this.bindings.delete(name);
+  }
+
+  // ---- observation ------------------------------------------------------------------------
+
+  /** The state as Redis would show it; the model's state is never shared with the caller. */
+  observe(): PoolState {
+    const position = new Map(this.freeList.map((key, i) => [key, i]));
+    const entries = [...this.entries].map(([key, entry]) => {
+      const i = position.get(key);
+      if (i === undefined) return { key, prev: ALLOCATED_MARK, next: ALLOCATED_MARK, expiry: entry.expiry };
+      return {
+        key,
+        prev: this.freeList[i - 1] ?? '',
+        next: this.freeList[i + 1] ?? '',
+        expiry: entry.expiry,
+      };
+    });
+    return {
+      head: this.freeList[0] ?? '',
+      tail: this.freeList.at(-1) ?? '',
+      entries,
+      locks: Object.fromEntries([...this.locks].map(([key, lock]) => [key, { ...lock }])),
+      bindings: Object.fromEntries([...this.bindings].map(([name, binding]) => [name, { ...binding }])),
+    };
+  }
+
+  // ---- list primitives --------------------------------------------------------------------
+
+  private addMember(key: string, expiry: number): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.expiry = expiry;
+    else if (this.locks.has(key)) this.entries.set(key, { free: false, expiry });
+    else this.pushToTail(key, expiry);
+  }
+
+  private removeMember(key: string): boolean {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return false;
+    if (entry.free) this.takeOffFreeList(key);
+    return this.entries.delete(key);
+  }
+
+  /** Appends a non-free (or new) key at the tail; an existing entry keeps its hash position. */
+  private pushToTail(key: string, expiry: number): void {
+    const entry = this.entries.get(key);
+    if (entry) Object.assign(entry, { free: true, expiry });
+    else this.entries.set(key, { free: true, expiry });
+    this.freeList.push(key);
+  }
+
+  private takeOffFreeList(key: string): void {
+    this.freeList.splice(this.freeList.indexOf(key), 1);
+    this.entries.get(key)!.free = false;
+  }
+
+  /** Only allocated members go back, keeping their expiry unless a lifetime is given (F2, F11). */
+  private returnToFreeList(key: string, lifetime: number | undefined, now: number): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.free) return;
+    this.pushToTail(key, lifetime === undefined ? entry.expiry : expiryIn(lifetime, now));
+  }
+
+  private lockFor(key: string, input: MallocInput): void {
+    this.locks.set(key, { value: input.token, permanent: input.leasePermanent });
+  }
+
+  private bind(name: string, key: string, input: MallocInput): string {
+    if (name !== '') this.bindings.set(name, { key, permanent: input.bindingPermanent });
+    return key;
+  }
+}

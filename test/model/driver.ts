@@ -1,0 +1,232 @@
+/**
+ * Runs one operation on Redis and on the reference model, compares the results, then compares the
+ * whole state (atomic snapshot + locks + bindings) and checks the pool invariants.
+ */
+import { expect } from 'vitest';
+import {
+  checkInvariants,
+  DEFAULTS,
+  type Lease,
+  type RedisAllocatorCore,
+  reclaimableKeys,
+  takeSnapshot,
+} from '../../src/index.js';
+import { AllocatorModel } from './allocator-model.js';
+import { isPermanent, lifetimeOf } from './model-state.js';
+import { describeOp, KEYS, NAMES, type Op, show } from './operations.js';
+import { alignWithModel, observeRedis } from './redis-state.js';
+
+/** Quarantine as `setUnhealthy` writes it: a timed lock with a non-token value. */
+const QUARANTINE = { value: 'q', timeout: 1000 };
+/** How far in the past an emulated entry expiry lies (s): never borderline. */
+const PAST = 100;
+
+export class SequenceDriver {
+  readonly model: AllocatorModel;
+  /** Every lease handed out in this sequence, stale ones included. */
+  private readonly leases: Lease[] = [];
+  /** Server time of the last snapshot (s): the model's clock. */
+  private now = 0;
+  /** The lease the current step picked, for its description. */
+  private picked = '';
+
+  /**
+   * @param outcomes tally of `op:outcome` (e.g. `releaseLease:false`), to show that the
+   *                 interesting cases really occur.
+   */
+  constructor(
+    readonly allocator: RedisAllocatorCore,
+    private readonly outcomes: Map<string, number> = new Map(),
+  ) {
+    this.model = new AllocatorModel(allocator.shared);
+  }
+
+  async start(): Promise<void> {
+    const [seconds] = await this.allocator.redis.time();
+    this.now = Number(seconds);
+  }
+
+  /**
+   * Runs `op` on both sides and checks everything; throws (an expect error) on any difference.
+   * @returns what happened, for the failure report: the lease picked (if any) and Redis's result.
+   */
+  async step(op: Op): Promise<string> {
+    this.picked = '';
+    const [actual, expected] = await this.apply(op);
+    const happened = `${this.picked}→ ${show(actual)}`;
+    expect(actual, `result of ${describeOp(op)} (Redis vs model)`).toEqual(expected);
+    const outcome = `${op.op}:${outcomeClass(actual)}`;
+    this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
+    await this.checkState(op.op === 'gc');
+    return happened;
+  }
+
+  /** Deletes every key the sequence may have written. */
+  async cleanup(): Promise<void> {
+    const { pool, head, tail, gcCursor, lockPrefix, bindPrefix, legacyBindPrefix } = this.allocator.redisKeys;
+    await this.allocator.redis.del(
+      pool,
+      head,
+      tail,
+      gcCursor,
+      ...KEYS.map((key) => lockPrefix + key),
+      ...NAMES.flatMap((name) => [bindPrefix + name, legacyBindPrefix + name]),
+    );
+  }
+
+  private async checkState(afterFullGc: boolean): Promise<void> {
+    const snapshot = await takeSnapshot(this.allocator);
+    expect(checkInvariants(snapshot, { shared: this.allocator.shared }), 'invariants').toEqual([]);
+    // INV-6: a full GC pass leaves no allocated entry without a lock behind.
+    if (afterFullGc) expect(reclaimableKeys(snapshot), 'INV-6 after a full GC pass').toEqual([]);
+    const { state, encoding } = await observeRedis(this.allocator, snapshot, KEYS, NAMES);
+    // The model's GC and key order assume a listpack hash (allocator-model.ts header).
+    expect(encoding ?? 'listpack', 'pool hash encoding').toBe('listpack');
+    const expected = this.model.observe();
+    expect(alignWithModel(state, expected), 'Redis state vs model').toEqual(expected);
+    this.now = snapshot.now;
+  }
+
+  private lease(index: number): Lease {
+    const lease = this.leases.at(-1 - index) ?? { key: KEYS[index % KEYS.length]!, token: 'forged-token' };
+    this.picked = `lease ${show(lease)} `;
+    return lease;
+  }
+
+  /** @returns [Redis result, model result]. */
+  private async apply(op: Op): Promise<[unknown, unknown]> {
+    const { allocator: redis, model, now } = this;
+    switch (op.op) {
+      case 'noop':
+        return [null, null];
+      case 'extend':
+        await redis.extend(op.keys, { timeout: op.timeout });
+        model.extend(op.keys, lifetimeOf(op.timeout ?? DEFAULTS.entryLifetime), now);
+        return [null, null];
+      case 'assign':
+        await redis.assign(op.keys, { timeout: op.timeout });
+        model.assign(op.keys, lifetimeOf(op.timeout ?? DEFAULTS.entryLifetime), now);
+        return [null, null];
+      case 'shrink':
+        await redis.shrink(op.keys);
+        model.shrink(op.keys);
+        return [null, null];
+      case 'clear':
+        await redis.clear();
+        model.clear();
+        return [null, null];
+      case 'mallocKey':
+      case 'acquireLease': {
+        const gcCount = op.op === 'acquireLease' ? op.gcCount : 0;
+        const options = { timeout: op.timeout, name: op.name, cacheTimeout: op.cacheTimeout };
+        let key: string | null;
+        let token: string | null = null;
+        if (op.op === 'mallocKey') {
+          key = await redis.mallocKey(options);
+        } else {
+          const lease = await redis.acquireLease({ ...options, gcCount });
+          if (lease) this.leases.push(lease);
+          key = lease?.key ?? null;
+          token = lease?.token ?? null;
+        }
+        const expected = model.malloc({
+          now,
+          leasePermanent: isPermanent(op.timeout ?? DEFAULTS.leaseTimeout),
+          name: op.name ?? '',
+          bindingPermanent: isPermanent(op.cacheTimeout ?? DEFAULTS.bindingTimeout),
+          gc: gcCount > 0,
+          token,
+        });
+        return [key, expected];
+      }
+      case 'acquireKey': {
+        const lease = await redis.acquireKey(op.key, { timeout: op.timeout });
+        if (lease) this.leases.push(lease);
+        const permanent = isPermanent(op.timeout ?? DEFAULTS.leaseTimeout);
+        // The token is random: the model takes Redis's (or a placeholder when Redis refused).
+        return [lease !== null, model.acquireKey(op.key, lease?.token ?? 'refused', permanent, now)];
+      }
+      case 'releaseLease': {
+        const lease = this.lease(op.lease);
+        const lifetime = op.timeout === undefined ? undefined : lifetimeOf(op.timeout);
+        return [
+          await redis.releaseLease(lease, { timeout: op.timeout }),
+          model.release(lease, lifetime, now),
+        ];
+      }
+      case 'renewLease': {
+        const lease = this.lease(op.lease);
+        const permanent = isPermanent(op.timeout ?? DEFAULTS.leaseTimeout);
+        return [await redis.renewLease(lease, op.timeout), model.renew(lease, permanent)];
+      }
+      case 'freeKeys': {
+        const lifetime = op.timeout === undefined ? undefined : lifetimeOf(op.timeout);
+        await redis.freeKeys(op.keys, { timeout: op.timeout });
+        model.freeKeys(op.keys, lifetime, now);
+        return [null, null];
+      }
+      case 'updateSoftBind':
+        await redis.updateSoftBind(op.name, op.key, op.timeout);
+        model.updateSoftBind(op.name, op.key, isPermanent(op.timeout ?? DEFAULTS.bindingTimeout));
+        return [null, null];
+      case 'unbindSoftBind':
+        await redis.unbindSoftBind(op.name);
+        model.unbindSoftBind(op.name);
+        return [null, null];
+      case 'getSoftBind':
+        return [await redis.getSoftBind(op.name), model.getSoftBind(op.name)];
+      case 'gc':
+        return [await redis.gc(op.count), model.gc(now)];
+      case 'getFreeList':
+        return [await redis.getFreeList(), model.getFreeList()];
+      case 'has':
+        return [await redis.has(op.key), model.has(op.key)];
+      case 'size':
+        return [await redis.size(), model.size()];
+      case 'keys':
+        return [await redis.keys(), model.keys()];
+      case 'leaseExpires': {
+        const { key } = this.lease(op.lease);
+        return [await this.expireTimed(redis.redisKeys.lockPrefix + key), model.expireLock(key)];
+      }
+      case 'bindingExpires':
+        return [await this.expireTimed(redis.redisKeys.bindPrefix + op.name), model.expireBinding(op.name)];
+      case 'entryExpires': {
+        const past = Math.floor(now) - PAST;
+        return [await this.expireEntry(op.key, past), model.expireEntry(op.key, past)];
+      }
+      case 'quarantine':
+        await redis.update(op.key, QUARANTINE);
+        model.update(op.key, QUARANTINE.value, isPermanent(QUARANTINE.timeout));
+        return [null, null];
+      case 'unlock':
+        return [await redis.unlock(op.key), model.unlock(op.key)];
+    }
+  }
+
+  /** A timed Redis key runs out (DEL); keys without a TTL never do. */
+  private async expireTimed(redisKey: string): Promise<boolean> {
+    const { redis } = this.allocator;
+    if ((await redis.pttl(redisKey)) <= 0) return false;
+    return (await redis.del(redisKey)) === 1;
+  }
+
+  /** A timed pool entry reaches its expiry: its expiry field becomes `past`, links kept. */
+  private async expireEntry(key: string, past: number): Promise<boolean> {
+    const { redis, redisKeys } = this.allocator;
+    const value = await redis.hget(redisKeys.pool, key);
+    if (value === null) return false;
+    const [prev, next, expiry] = value.split('||');
+    if (!(Number(expiry) > 0)) return false;
+    await redis.hset(redisKeys.pool, key, `${prev}||${next}||${past}`);
+    return true;
+  }
+}
+
+/** `null`, `true`, `false`, `0`, `>0`, `key`, `[]` or `[…]`: enough to see which branches ran. */
+function outcomeClass(result: unknown): string {
+  if (typeof result === 'number') return result > 0 ? '>0' : '0';
+  if (typeof result === 'string') return 'key';
+  if (Array.isArray(result)) return result.length > 0 ? '[…]' : '[]';
+  return String(result);
+}
