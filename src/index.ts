@@ -1,3 +1,27 @@
+export {
+  type Allocatable,
+  type ParamsOf,
+  RedisAllocatableClass,
+} from './allocator/allocatable.js';
+export {
+  RedisAllocatorObject,
+  type RefreshOptions,
+  type RefreshUntilHealthyOptions,
+} from './allocator/allocator-object.js';
+export { consoleLogger, type Logger, type LogMeta, silentLogger } from './allocator/logger.js';
+export {
+  type DefaultPolicyOptions,
+  DefaultRedisAllocatorPolicy,
+  type RefreshPoolOptions,
+} from './allocator/policy/default-policy.js';
+export {
+  type CheckHealthOptions,
+  type HealthCheckResult,
+  type MallocOptions,
+  type PolicyOptions,
+  RedisAllocatorPolicy,
+} from './allocator/policy/policy.js';
+export type { RedisAllocatorOptions } from './allocator/redis-allocator.js';
 export { RedisAllocator } from './allocator/redis-allocator.js';
 export type {
   AcquireLeaseOptions,
@@ -8,6 +32,13 @@ export type {
   MallocKeyOptions,
 } from './allocator/redis-allocator-core.js';
 export { RedisAllocatorCore } from './allocator/redis-allocator-core.js';
+export {
+  defaultWorkerId,
+  RedisThreadHealthCheckPool,
+  type ThreadHealth,
+  type ThreadHealthCheckPoolOptions,
+} from './allocator/thread-health-pool.js';
+export { RedisAllocatorUpdater } from './allocator/updater.js';
 export type { RedisClient } from './client.js';
 export { DEFAULTS } from './defaults.js';
 export {
@@ -35,35 +66,4 @@ export {
 } from './errors.js';
 export type { AllocatorKeys } from './keys.js';
 export { ALLOCATED, allocatorKeys, MAX_KEY_LENGTH } from './keys.js';
-export {
-  type Allocatable,
-  type ParamsOf,
-  RedisAllocatableClass,
-} from './allocator/allocatable.js';
-export {
-  RedisAllocatorObject,
-  type RefreshOptions,
-  type RefreshUntilHealthyOptions,
-} from './allocator/allocator-object.js';
-export { consoleLogger, type LogMeta, type Logger, silentLogger } from './allocator/logger.js';
-export {
-  type DefaultPolicyOptions,
-  DefaultRedisAllocatorPolicy,
-  type RefreshPoolOptions,
-} from './allocator/policy/default-policy.js';
-export {
-  type CheckHealthOptions,
-  type HealthCheckResult,
-  type MallocOptions,
-  type PolicyOptions,
-  RedisAllocatorPolicy,
-} from './allocator/policy/policy.js';
-export type { RedisAllocatorOptions } from './allocator/redis-allocator.js';
-export {
-  defaultWorkerId,
-  RedisThreadHealthCheckPool,
-  type ThreadHealth,
-  type ThreadHealthCheckPoolOptions,
-} from './allocator/thread-health-pool.js';
-export { RedisAllocatorUpdater } from './allocator/updater.js';
 export * from './lock/index.js';
