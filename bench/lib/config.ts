@@ -1,0 +1,99 @@
+/** Sizes and durations of the full suite and of the short `--check` run (CI: well under 60 s). */
+
+export interface BenchConfig {
+  check: boolean;
+  throughput: {
+    concurrencies: number[];
+    poolSize: number;
+    rounds: number;
+    /** Seconds of one measurement of one subject. */
+    seconds: number;
+    warmupSeconds: number;
+    /** Also measure ceiling and pair on a client with ioredis `enableAutoPipelining` (an experiment). */
+    autoPipelining: boolean;
+  };
+  scaling: {
+    sizes: number[];
+    rounds: number;
+    /** Per round and pool size. */
+    pairs: number;
+    gcCalls: number;
+    batches: number;
+    assignRuns: number;
+    /** Pool sizes of the assign figure (assign of 100 000 takes seconds per call). */
+    assignSizes: number[];
+  };
+  contention: {
+    processes: number;
+    /** Closed loops per process (64 in flight in total with the defaults). */
+    concurrencyPerProcess: number;
+    poolSize: number;
+    rounds: number;
+    seconds: number;
+    warmupSeconds: number;
+  };
+  memory: { count: number };
+  profile: { operations: number };
+}
+
+export const FULL: BenchConfig = {
+  check: false,
+  throughput: {
+    concurrencies: [1, 16, 64],
+    poolSize: 1000,
+    rounds: 8,
+    seconds: 0.75,
+    warmupSeconds: 0.5,
+    autoPipelining: true,
+  },
+  scaling: {
+    sizes: [10, 1000, 100_000],
+    rounds: 5,
+    pairs: 60,
+    gcCalls: 20,
+    batches: 10,
+    assignRuns: 6,
+    assignSizes: [10, 1000, 100_000],
+  },
+  contention: {
+    processes: 8,
+    concurrencyPerProcess: 8,
+    poolSize: 1000,
+    rounds: 3,
+    seconds: 3,
+    warmupSeconds: 0.5,
+  },
+  memory: { count: 100_000 },
+  profile: { operations: 1000 },
+};
+
+export const CHECK: BenchConfig = {
+  check: true,
+  throughput: {
+    concurrencies: [1, 64],
+    poolSize: 1000,
+    rounds: 4,
+    seconds: 0.3,
+    warmupSeconds: 0.2,
+    autoPipelining: false,
+  },
+  scaling: {
+    sizes: [10, 1000, 100_000],
+    rounds: 3,
+    pairs: 30,
+    gcCalls: 10,
+    batches: 5,
+    assignRuns: 2,
+    assignSizes: [10, 1000],
+  },
+  contention: {
+    processes: 8,
+    concurrencyPerProcess: 8,
+    poolSize: 1000,
+    rounds: 1,
+    seconds: 1,
+    warmupSeconds: 0.3,
+  },
+  memory: { count: 100_000 },
+  profile: { operations: 300 },
+};
