@@ -1,0 +1,123 @@
+/**
+ * The invariant watcher of the crash stress test: atomic snapshots of every pool, checked
+ * continuously (INV-1 … INV-4), GC probes that check INV-6, and periodic repair of membership
+ * (workers shrink and expire keys, and a killed worker cannot put them back).
+ */
+import {
+  checkInvariants,
+  type PoolSnapshot,
+  type RedisAllocator,
+  reclaimableKeys,
+  takeSnapshot,
+} from '../../src/index.js';
+
+/** One pool under watch. */
+export interface WatchedPool {
+  readonly label: string;
+  readonly allocator: RedisAllocator;
+  /** Every key the pool should contain; re-extended periodically. */
+  readonly members: readonly string[];
+  /**
+   * INV-6 probe window in seconds: no lock created after a snapshot can expire within it, so a
+   * key still allocated without a lock after a GC pass inside the window was not reclaimed.
+   */
+  readonly reclaimWindow: number;
+}
+
+/** Pause between snapshot rounds, so that the watcher does not starve the workers of CPU. */
+const ROUND_PAUSE_MS = 20;
+const GC_PROBE_SECONDS = 0.25;
+const REPAIR_SECONDS = 2;
+const MAX_REPORTED = 20;
+/** GC step larger than any pool here: one call is a whole pass. */
+const FULL_PASS = 1000;
+
+export class InvariantWatcher {
+  snapshots = 0;
+  gcProbes = 0;
+  violationCount = 0;
+  /** The first violations, with pool and invariant, for the failure message. */
+  readonly violations: string[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly pools: readonly WatchedPool[]) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the current round. Idempotent. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** One snapshot of every pool, checked; returns the snapshots. */
+  async checkOnce(): Promise<PoolSnapshot[]> {
+    const snapshots = await Promise.all(this.pools.map((pool) => takeSnapshot(pool.allocator)));
+    snapshots.forEach((snapshot, i) => {
+      const pool = this.pools[i]!;
+      this.snapshots++;
+      for (const violation of checkInvariants(snapshot, { shared: pool.allocator.shared })) {
+        this.report(`${pool.label} ${violation.invariant}: ${violation.message}`);
+      }
+    });
+    return snapshots;
+  }
+
+  /** Puts every member back (absent keys re-enter; live locks make them enter as allocated). */
+  async repairMembership(): Promise<void> {
+    await Promise.all(this.pools.map((pool) => pool.allocator.extend(pool.members)));
+  }
+
+  /** A failing snapshot or GC call is a finding too: it is reported, and the watch ends. */
+  private async run(): Promise<void> {
+    try {
+      await this.watch();
+    } catch (error) {
+      this.report(`watcher stopped by an error: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async watch(): Promise<void> {
+    let nextProbe = 0;
+    let nextRepair = Date.now() + REPAIR_SECONDS * 1000;
+    while (this.running) {
+      const snapshots = await this.checkOnce();
+      if (Date.now() >= nextProbe) {
+        nextProbe = Date.now() + GC_PROBE_SECONDS * 1000;
+        await Promise.all(this.pools.map((pool, i) => this.probeReclaim(pool, snapshots[i]!)));
+      }
+      if (Date.now() >= nextRepair) {
+        nextRepair = Date.now() + REPAIR_SECONDS * 1000;
+        await this.repairMembership();
+      }
+      await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));
+    }
+  }
+
+  /** INV-6: every key reclaimable in `before` is free (or gone) after one full GC pass. */
+  private async probeReclaim(pool: WatchedPool, before: PoolSnapshot): Promise<void> {
+    const reclaimable = reclaimableKeys(before);
+    await pool.allocator.gc(FULL_PASS);
+    if (reclaimable.length === 0) return;
+    const after = await takeSnapshot(pool.allocator);
+    if (after.now - before.now >= pool.reclaimWindow) return; // too slow to conclude anything
+    this.gcProbes++;
+    for (const key of reclaimable) {
+      const entry = after.entries.get(key);
+      if (entry?.allocated && entry.lockTtlMs === null) {
+        this.report(
+          `${pool.label} INV-6: ${JSON.stringify(key)} still allocated without a lock after a GC pass`,
+        );
+      }
+    }
+  }
+
+  private report(message: string): void {
+    this.violationCount++;
+    if (this.violations.length < MAX_REPORTED) this.violations.push(message);
+  }
+}

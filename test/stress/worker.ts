@@ -1,0 +1,217 @@
+/**
+ * One crash-stress worker process. It uses the BUILT package (self-reference import), does random
+ * operations on an exclusive and a shared-mode pool until the parent SIGKILLs it, claims every
+ * exclusive key on the oracle, and reports counters over IPC every 100 ms.
+ *
+ * Compiled once per run by bundle.ts and started by run-stress.ts as `node <bundle>` with a
+ * WorkerEnv (`node --import tsx test/stress/worker.ts` runs it too, at a higher start-up cost).
+ */
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { type Lease, RedisAllocator } from 'redis-allocator';
+import {
+  anomaliesKey,
+  BINDING_SECONDS,
+  EXCLUSIVE_KEYS,
+  EXCLUSIVE_SUFFIX,
+  emptyStats,
+  FREE_KEYS_MIN_PTTL_MS,
+  LANES_PER_WORKER,
+  LEASE_SECONDS,
+  MAX_HOLD_MS,
+  MAX_QUARANTINE_SECONDS,
+  MIN_QUARANTINE_SECONDS,
+  SAFE_CLAIM_WINDOW_MS,
+  SHARED_SUFFIX,
+  type WorkerMessage,
+} from './config.js';
+import { Oracle } from './oracle.js';
+
+const url = requireEnv('STRESS_REDIS_URL');
+const prefix = requireEnv('STRESS_PREFIX');
+const slot = Number(requireEnv('STRESS_SLOT'));
+const holderId = `w${slot}.${requireEnv('STRESS_GENERATION')}`;
+const bindingName = `w${slot}`;
+
+const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+const exclusive = new RedisAllocator(redis, prefix, { suffix: EXCLUSIVE_SUFFIX });
+const shared = new RedisAllocator(redis, prefix, { suffix: SHARED_SUFFIX, shared: true });
+const oracle = new Oracle(redis, prefix, exclusive.redisKeys.lockPrefix, holderId);
+let stats = emptyStats();
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`worker: ${name} is not set`);
+  return value;
+}
+
+const random = Math.random;
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const between = (min: number, max: number): number => min + random() * (max - min);
+const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Records a lease the library failed to honour, in Redis so that a kill cannot lose it. */
+async function anomaly(message: string): Promise<void> {
+  stats.anomalies++;
+  await redis.rpush(anomaliesKey(prefix), `${holderId}: ${message}`);
+}
+
+// ---- exclusive pool: allocate, claim, hold, maybe renew, free --------------------------------
+
+async function holdExclusive(): Promise<void> {
+  const name = random() < 0.4 ? bindingName : undefined;
+  const sentAt = performance.now();
+  let key: string | null;
+  let token = '';
+  if (random() < 0.6) {
+    const gcCount = Math.floor(random() * 4);
+    const lease = await exclusive.acquireLease({ timeout: LEASE_SECONDS, name, gcCount });
+    key = lease?.key ?? null;
+    token = lease?.token ?? '';
+  } else {
+    key = await exclusive.mallocKey({ timeout: LEASE_SECONDS, name, cacheTimeout: BINDING_SECONDS });
+  }
+  stats.ops++;
+  if (key === null) {
+    stats.empty++;
+    await sleepMs(between(0, 20));
+    return;
+  }
+
+  const claim = await oracle.claim(key, token);
+  if (claim.status === 'double') {
+    stats.doubles++;
+    if (token !== '') await exclusive.releaseLease({ key, token });
+    return;
+  }
+  if (claim.status === 'lost') {
+    const elapsed = performance.now() - sentAt;
+    if (elapsed < SAFE_CLAIM_WINDOW_MS) {
+      await anomaly(
+        `lease on ${key} gone ${elapsed.toFixed(0)} ms after malloc (lock ${claim.lockValue || 'none'})`,
+      );
+    } else {
+      stats.slow++;
+    }
+    if (token !== '') await exclusive.releaseLease({ key, token });
+    return;
+  }
+  stats.claims++;
+  const lease: Lease = { key, token: claim.token };
+
+  const hold = between(0, MAX_HOLD_MS);
+  if (random() < 0.3) {
+    await sleepMs(hold / 2);
+    stats.ops++;
+    if (await exclusive.renewLease(lease, LEASE_SECONDS)) {
+      stats.renewals++;
+      if ((await oracle.extend(key, lease.token)) < 0) stats.slow++;
+    }
+    await sleepMs(hold / 2);
+  } else {
+    await sleepMs(hold);
+  }
+  await freeExclusive(lease);
+}
+
+/** Drops the oracle claim, then frees: `freeKeys` only while our lock surely is still ours. */
+async function freeExclusive(lease: Lease): Promise<void> {
+  const checkedAt = performance.now();
+  const pttl = await oracle.release(lease.key, lease.token);
+  stats.ops++;
+  if (pttl >= FREE_KEYS_MIN_PTTL_MS && random() < 0.4) {
+    await exclusive.freeKeys([lease.key]);
+    return;
+  }
+  const released = await exclusive.releaseLease(lease);
+  const elapsed = performance.now() - checkedAt;
+  if (!released && pttl > 0 && elapsed < pttl) {
+    await anomaly(`releaseLease of ${lease.key} failed while the lock had ${pttl - elapsed} ms left`);
+  }
+}
+
+// ---- exclusive pool: membership and maintenance -----------------------------------------------
+
+async function churnMembership(): Promise<void> {
+  const key = pick(EXCLUSIVE_KEYS);
+  const roll = random();
+  if (roll < 0.4) {
+    // The parent's watcher re-extends every key, so a worker killed in between loses nothing.
+    await exclusive.shrink([key]);
+    await sleepMs(between(0, 50));
+    await exclusive.extend([key]);
+    stats.ops += 2;
+  } else if (roll < 0.6) {
+    await exclusive.extend([key], { timeout: 1 }); // expires within a second; the watcher restores it
+    stats.ops++;
+  } else if (roll < 0.8) {
+    await exclusive.updateSoftBind(bindingName, key, BINDING_SECONDS);
+    stats.ops++;
+  } else if (roll < 0.9) {
+    await exclusive.unbindSoftBind(bindingName);
+    stats.ops++;
+  } else {
+    await exclusive.getSoftBind(bindingName);
+    await exclusive.getFreeList();
+    stats.ops += 2;
+  }
+}
+
+// ---- shared pool: rotate, quarantine, gc --------------------------------------------------------
+
+async function useShared(): Promise<void> {
+  const name = random() < 0.5 ? bindingName : undefined;
+  const key = await shared.mallocKey({ timeout: LEASE_SECONDS, name, cacheTimeout: BINDING_SECONDS });
+  stats.ops++;
+  if (key === null) return;
+  await sleepMs(between(0, 30));
+  const roll = random();
+  if (roll < 0.15) {
+    const timeout = between(MIN_QUARANTINE_SECONDS, MAX_QUARANTINE_SECONDS);
+    await shared.update(key, { value: 'q', timeout });
+    stats.ops++;
+  } else if (roll < 0.2) {
+    await shared.freeKeys([key]);
+    stats.ops++;
+  } else if (roll < 0.3) {
+    await shared.gc(Math.ceil(between(1, 10)));
+    stats.ops++;
+  }
+}
+
+async function randomOperation(): Promise<void> {
+  const roll = random();
+  if (roll < 0.6) await holdExclusive();
+  else if (roll < 0.85) await useShared();
+  else if (roll < 0.95) {
+    await exclusive.gc(Math.ceil(between(1, 10)));
+    stats.ops++;
+  } else await churnMembership();
+}
+
+async function lane(): Promise<void> {
+  for (;;) await randomOperation();
+}
+
+async function main(): Promise<void> {
+  // Orphaned by a dead parent: the IPC channel closes, and no stress worker may outlive the test.
+  process.on('disconnect', () => process.exit(0));
+  await redis.ping();
+  setInterval(() => {
+    send({ type: 'stats', stats });
+    stats = emptyStats();
+  }, 100);
+  send({ type: 'ready' });
+  await Promise.all(Array.from({ length: LANES_PER_WORKER }, lane));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  send({ type: 'error', message: `${holderId}: ${message}` });
+  // Let the IPC message flush before dying.
+  setTimeout(() => process.exit(1), 50);
+});
