@@ -62,13 +62,13 @@ describe('setUnhealthy', () => {
     expect(await lease.update(60)).toBe(false);
   });
 
-  it('returns the key to the free list once a short quarantine ends', async () => {
+  it('returns the key to the free list once a one-second quarantine ends', async () => {
     const allocator = await pool(['a', 'b']);
     const lease = await malloc(allocator);
-    await lease.setUnhealthy(0.3);
+    await lease.setUnhealthy(1);
     await lease.release();
     expect(await allocator.getFreeList()).toEqual(['b']);
-    await sleep(0.45);
+    await sleep(1.15);
     expect(await allocator.gc(10)).toBe(1);
     expect(await allocator.getFreeList()).toEqual(['b', 'a']);
     await expectSound(allocator);
@@ -106,11 +106,11 @@ describe('setUnhealthy', () => {
   it('quarantines a shared-mode key: malloc skips it until the duration ends', async () => {
     const allocator = await pool(['a', 'b'], { shared: true });
     const lease = await malloc(allocator);
-    await lease.setUnhealthy(0.3);
+    await lease.setUnhealthy(1);
     expect(await allocator.lockValue('a')).toBe('quarantine');
     const got = [await allocator.mallocKey(), await allocator.mallocKey(), await allocator.mallocKey()];
     expect(got).toEqual(['b', 'b', 'b']);
-    await sleep(0.45);
+    await sleep(1.15);
     await allocator.gc(10);
     expect(await allocator.getFreeList()).toContain('a');
     await expectSound(allocator);
