@@ -20,7 +20,7 @@ import { sleep, testClient, uniquePrefix } from '../helpers/redis.js';
 const LONG = process.env.LONG === '1';
 const SECONDS = LONG ? 30 : 4;
 const HOLDERS = 8;
-const KEYS = Array.from({ length: 12 }, (_, i) => `r${i}`);
+const KEYS = Array.from({ length: 18 }, (_, i) => `r${i}`);
 const NAMES = ['w0', 'w1', 'w2'];
 /** Lease of a normal hold (s): far longer than any hold, so a live holder never loses its key. */
 const LEASE = 1000;

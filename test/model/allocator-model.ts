@@ -87,6 +87,11 @@ export class AllocatorModel {
     return [...this.entries.keys()];
   }
 
+  /** `[key, locked]` for every member, in hash order. */
+  itemsLockedStatus(): Array<[string, boolean]> {
+    return this.keys().map((key) => [key, this.locks.has(key)]);
+  }
+
   getFreeList(): string[] {
     return [...this.freeList];
   }
@@ -217,6 +222,11 @@ export class AllocatorModel {
   }
 
   // ---- time emulation ---------------------------------------------------------------------
+
+  /** Keys with a lock, oldest lock first (lets the test pick a lock to expire). */
+  lockedKeys(): string[] {
+    return [...this.locks.keys()];
+  }
 
   /** A timed lock runs out. @returns true when a lock went away. */
   expireLock(key: string): boolean {

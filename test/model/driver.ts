@@ -27,7 +27,7 @@ export class SequenceDriver {
   private readonly leases: Lease[] = [];
   /** Server time of the last snapshot (s): the model's clock. */
   private now = 0;
-  /** The lease the current step picked, for its description. */
+  /** The lease or lock the current step picked, for its description. */
   private picked = '';
 
   /**
@@ -95,24 +95,24 @@ export class SequenceDriver {
 
   /** @returns [Redis result, model result]. */
   private async apply(op: Op): Promise<[unknown, unknown]> {
-    const { allocator: redis, model, now } = this;
+    const { allocator: real, model, now } = this;
     switch (op.op) {
       case 'noop':
         return [null, null];
       case 'extend':
-        await redis.extend(op.keys, { timeout: op.timeout });
+        await real.extend(op.keys, { timeout: op.timeout });
         model.extend(op.keys, lifetimeOf(op.timeout ?? DEFAULTS.entryLifetime), now);
         return [null, null];
       case 'assign':
-        await redis.assign(op.keys, { timeout: op.timeout });
+        await real.assign(op.keys, { timeout: op.timeout });
         model.assign(op.keys, lifetimeOf(op.timeout ?? DEFAULTS.entryLifetime), now);
         return [null, null];
       case 'shrink':
-        await redis.shrink(op.keys);
+        await real.shrink(op.keys);
         model.shrink(op.keys);
         return [null, null];
       case 'clear':
-        await redis.clear();
+        await real.clear();
         model.clear();
         return [null, null];
       case 'mallocKey':
@@ -122,9 +122,9 @@ export class SequenceDriver {
         let key: string | null;
         let token: string | null = null;
         if (op.op === 'mallocKey') {
-          key = await redis.mallocKey(options);
+          key = await real.mallocKey(options);
         } else {
-          const lease = await redis.acquireLease({ ...options, gcCount });
+          const lease = await real.acquireLease({ ...options, gcCount });
           if (lease) this.leases.push(lease);
           key = lease?.key ?? null;
           token = lease?.token ?? null;
@@ -140,7 +140,7 @@ export class SequenceDriver {
         return [key, expected];
       }
       case 'acquireKey': {
-        const lease = await redis.acquireKey(op.key, { timeout: op.timeout });
+        const lease = await real.acquireKey(op.key, { timeout: op.timeout });
         if (lease) this.leases.push(lease);
         const permanent = isPermanent(op.timeout ?? DEFAULTS.leaseTimeout);
         // The token is random: the model takes Redis's (or a placeholder when Redis refused).
@@ -149,58 +149,64 @@ export class SequenceDriver {
       case 'releaseLease': {
         const lease = this.lease(op.lease);
         const lifetime = op.timeout === undefined ? undefined : lifetimeOf(op.timeout);
-        return [
-          await redis.releaseLease(lease, { timeout: op.timeout }),
-          model.release(lease, lifetime, now),
-        ];
+        return [await real.releaseLease(lease, { timeout: op.timeout }), model.release(lease, lifetime, now)];
       }
       case 'renewLease': {
         const lease = this.lease(op.lease);
         const permanent = isPermanent(op.timeout ?? DEFAULTS.leaseTimeout);
-        return [await redis.renewLease(lease, op.timeout), model.renew(lease, permanent)];
+        return [await real.renewLease(lease, op.timeout), model.renew(lease, permanent)];
       }
       case 'freeKeys': {
         const lifetime = op.timeout === undefined ? undefined : lifetimeOf(op.timeout);
-        await redis.freeKeys(op.keys, { timeout: op.timeout });
+        await real.freeKeys(op.keys, { timeout: op.timeout });
         model.freeKeys(op.keys, lifetime, now);
         return [null, null];
       }
       case 'updateSoftBind':
-        await redis.updateSoftBind(op.name, op.key, op.timeout);
+        await real.updateSoftBind(op.name, op.key, op.timeout);
         model.updateSoftBind(op.name, op.key, isPermanent(op.timeout ?? DEFAULTS.bindingTimeout));
         return [null, null];
       case 'unbindSoftBind':
-        await redis.unbindSoftBind(op.name);
+        await real.unbindSoftBind(op.name);
         model.unbindSoftBind(op.name);
         return [null, null];
       case 'getSoftBind':
-        return [await redis.getSoftBind(op.name), model.getSoftBind(op.name)];
+        return [await real.getSoftBind(op.name), model.getSoftBind(op.name)];
       case 'gc':
-        return [await redis.gc(op.count), model.gc(now)];
+        return [await real.gc(op.count), model.gc(now)];
       case 'getFreeList':
-        return [await redis.getFreeList(), model.getFreeList()];
+        return [await real.getFreeList(), model.getFreeList()];
       case 'has':
-        return [await redis.has(op.key), model.has(op.key)];
+        return [await real.has(op.key), model.has(op.key)];
       case 'size':
-        return [await redis.size(), model.size()];
+        return [await real.size(), model.size()];
       case 'keys':
-        return [await redis.keys(), model.keys()];
+        return [await real.keys(), model.keys()];
+      case 'iterate': {
+        const seen: string[] = [];
+        for await (const key of real) seen.push(key);
+        return [seen, model.keys()];
+      }
+      case 'itemsLockedStatus':
+        return [await real.itemsLockedStatus(), model.itemsLockedStatus()];
       case 'leaseExpires': {
-        const { key } = this.lease(op.lease);
-        return [await this.expireTimed(redis.redisKeys.lockPrefix + key), model.expireLock(key)];
+        const locked = model.lockedKeys();
+        const key = locked[op.lock % Math.max(1, locked.length)] ?? KEYS[0];
+        this.picked = `key ${show(key)} `;
+        return [await this.expireTimed(real.redisKeys.lockPrefix + key), model.expireLock(key)];
       }
       case 'bindingExpires':
-        return [await this.expireTimed(redis.redisKeys.bindPrefix + op.name), model.expireBinding(op.name)];
+        return [await this.expireTimed(real.redisKeys.bindPrefix + op.name), model.expireBinding(op.name)];
       case 'entryExpires': {
         const past = Math.floor(now) - PAST;
         return [await this.expireEntry(op.key, past), model.expireEntry(op.key, past)];
       }
       case 'quarantine':
-        await redis.update(op.key, QUARANTINE);
+        await real.update(op.key, QUARANTINE);
         model.update(op.key, QUARANTINE.value, isPermanent(QUARANTINE.timeout));
         return [null, null];
       case 'unlock':
-        return [await redis.unlock(op.key), model.unlock(op.key)];
+        return [await real.unlock(op.key), model.unlock(op.key)];
     }
   }
 

@@ -35,8 +35,10 @@ export type Op =
   | { op: 'has'; key: string }
   | { op: 'size' }
   | { op: 'keys' }
-  /** The lock of the picked lease's key runs out (whoever holds it now). */
-  | { op: 'leaseExpires'; lease: number }
+  | { op: 'iterate' }
+  | { op: 'itemsLockedStatus' }
+  /** A lock runs out: the `lock`-th of the keys locked now (oldest lock first), if any. */
+  | { op: 'leaseExpires'; lock: number }
   | { op: 'entryExpires'; key: string }
   | { op: 'bindingExpires'; name: string }
   /** Shared mode only: `update(key, {value: 'q', timeout: 1000})`, as `setUnhealthy` does. */
@@ -108,7 +110,9 @@ function commonOps(): fc.WeightedArbitrary<Op>[] {
     w(1, fc.record({ op: fc.constant('has'), key })),
     w(1, fc.constant({ op: 'size' })),
     w(1, fc.constant({ op: 'keys' })),
-    w(4, fc.record({ op: fc.constant('leaseExpires'), lease })),
+    w(1, fc.constant({ op: 'iterate' })),
+    w(1, fc.constant({ op: 'itemsLockedStatus' })),
+    w(3, fc.record({ op: fc.constant('leaseExpires'), lock: fc.nat({ max: 3 }) })),
     w(3, fc.record({ op: fc.constant('entryExpires'), key })),
     w(1, fc.record({ op: fc.constant('bindingExpires'), name })),
   ];
