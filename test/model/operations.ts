@@ -37,7 +37,7 @@ export type Op =
   | { op: 'keys' }
   | { op: 'iterate' }
   | { op: 'itemsLockedStatus' }
-  /** A lock runs out: the `lock`-th of the keys locked now (oldest lock first), if any. */
+  /** A lock runs out: the `lock`-th of the keys locked now (model order, modulo), if any. */
   | { op: 'leaseExpires'; lock: number }
   | { op: 'entryExpires'; key: string }
   | { op: 'bindingExpires'; name: string }
