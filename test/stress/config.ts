@@ -34,10 +34,10 @@ export const BINDING_SECONDS = 5;
 /** Worker processes alive at any time. */
 export const WORKERS = 8;
 /** Concurrent operation loops inside one worker (they share its Redis connection). */
-export const LANES_PER_WORKER = 2;
+export const LANES_PER_WORKER = 3;
 
 /** Members of the exclusive pool: few enough that 8 workers (and dead leases) contend. */
-export const EXCLUSIVE_KEYS: readonly string[] = Array.from({ length: 24 }, (_, i) => `k${pad(i)}`);
+export const EXCLUSIVE_KEYS: readonly string[] = Array.from({ length: 20 }, (_, i) => `k${pad(i)}`);
 /** Members of the shared-mode pool. */
 export const SHARED_KEYS: readonly string[] = Array.from({ length: 12 }, (_, i) => `s${pad(i)}`);
 

@@ -29,7 +29,7 @@ const ROUND_PAUSE_MS = 20;
 const GC_PROBE_SECONDS = 0.25;
 const REPAIR_SECONDS = 2;
 const MAX_REPORTED = 20;
-/** GC step larger than any pool here: one call is a whole pass. */
+/** GC step larger than any pool here: these small (listpack) hashes are scanned whole by one call. */
 const FULL_PASS = 1000;
 
 export class InvariantWatcher {
@@ -73,6 +73,31 @@ export class InvariantWatcher {
   }
 
   /** A failing snapshot or GC call is a finding too: it is reported, and the watch ends. */
+  /**
+   * For a quiet pool whose leases and quarantines have all run out: repairs membership, runs one
+   * GC pass, checks the invariants once more and lists every member that is not back on the free
+   * list (or is missing, or still locked). Empty when GC reclaimed everything the killer left.
+   */
+  async settledLeftovers(): Promise<string[]> {
+    await this.repairMembership();
+    await Promise.all(this.pools.map((pool) => pool.allocator.gc(FULL_PASS)));
+    const snapshots = await this.checkOnce();
+    const leftovers: string[] = [];
+    snapshots.forEach((snapshot, i) => {
+      const pool = this.pools[i]!;
+      for (const key of pool.members) {
+        const entry = snapshot.entries.get(key);
+        if (entry === undefined) leftovers.push(`${pool.label} ${key}: missing`);
+        else if (entry.allocated) leftovers.push(`${pool.label} ${key}: still allocated`);
+        else if (entry.lockTtlMs !== null) leftovers.push(`${pool.label} ${key}: still locked`);
+      }
+      if (snapshot.entries.size !== pool.members.length) {
+        leftovers.push(`${pool.label}: ${snapshot.entries.size} entries, expected ${pool.members.length}`);
+      }
+    });
+    return leftovers;
+  }
+
   private async run(): Promise<void> {
     try {
       await this.watch();
