@@ -35,6 +35,10 @@ export const DEMO = {
   /** First SIGKILL this long after the start, then one every `killEverySeconds`. */
   firstKillSeconds: 1.2,
   killEverySeconds: [2, 4] as const,
+  /** A kill skipped because the last victim is still restarting is retried this much later. */
+  killRetrySeconds: 0.5,
+  /** A worker that has not connected this long after its fork counts as failed (slow on a busy machine). */
+  workerStartTimeoutSeconds: 60,
   /** A killed worker is restarted (same name) after this long. */
   restartDelaySeconds: 0.5,
   /** The watcher takes an atomic snapshot and checks the invariants this often. */
@@ -42,7 +46,7 @@ export const DEMO = {
   /** Plain (non-TTY) output prints one line this often. */
   plainLineEverySeconds: 1,
   /** Workers get this long to finish their hold and exit before they are killed. */
-  stopGraceSeconds: 3,
+  stopGraceSeconds: 10,
   /** Default run length. */
   defaultRunSeconds: 20,
 } as const;

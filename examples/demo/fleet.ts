@@ -59,15 +59,18 @@ export class WorkerFleet {
   }
 
   /** Forks every worker and resolves once all of them are connected to Redis. */
-  async start(timeoutSeconds = 30): Promise<void> {
+  async start(timeoutSeconds: number = DEMO.workerStartTimeoutSeconds): Promise<void> {
     await Promise.all(this.slots.map((slot) => this.spawn(slot, timeoutSeconds)));
   }
 
-  /** SIGKILLs a random running worker (it is restarted shortly). @returns its name, if any. */
+  /**
+   * SIGKILLs a random worker (it is restarted shortly). Only one worker is down at a time: while
+   * the last victim is still restarting (slow on a busy machine) nobody is killed.
+   * @returns the victim's name, or `null` when none was killed.
+   */
   killRandom(): string | null {
-    const candidates = this.slots.filter((slot) => slot.child !== null && slot.ready && !slot.killed);
-    const slot = candidates[Math.floor(Math.random() * candidates.length)];
-    if (slot === undefined || this.stopping) return null;
+    if (this.stopping || this.slots.some((slot) => !slot.ready)) return null;
+    const slot = this.slots[Math.floor(Math.random() * this.slots.length)]!;
     slot.killed = true;
     slot.child!.kill('SIGKILL');
     return slot.name;
@@ -149,7 +152,7 @@ export class WorkerFleet {
         slot.restartTimer = null;
         if (this.stopping) return;
         // A restart that exits early is reported by `exited`; only a hang needs reporting here.
-        this.spawn(slot, 30).then(
+        this.spawn(slot, DEMO.workerStartTimeoutSeconds).then(
           () => this.listener.onRestarted(slot.name),
           (error: Error) => {
             if (error instanceof StartTimeoutError) this.listener.onCrashed(slot.name, error.message);

@@ -160,8 +160,8 @@ async function runOn(
     const scheduleKill = (delay: number) => {
       timers.push(
         setTimeout(() => {
-          fleet.killRandom();
-          scheduleKill(randomBetween(DEMO.killEverySeconds));
+          const killed = fleet.killRandom() !== null;
+          scheduleKill(killed ? randomBetween(DEMO.killEverySeconds) : DEMO.killRetrySeconds);
         }, delay * 1000),
       );
     };

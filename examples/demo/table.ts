@@ -68,8 +68,10 @@ const METRICS: readonly Metric[] = [
   },
 ];
 
-const RECLAIM_NOTE =
-  "reclaimed: a killed worker's lease or a quarantine ended and GC (folded into every malloc) put the proxy back on the free list, or its worker took it back through its soft binding";
+const RECLAIM_NOTE = [
+  "            (a killed worker's lease or a quarantine ended, and GC (folded into every malloc)",
+  '            put the proxy back on the free list, or its worker took it back by soft binding)',
+];
 
 /** Prints the table: in place on a TTY, row by row otherwise. */
 export class LiveTable {
@@ -124,7 +126,8 @@ export class LiveTable {
       );
     if (!this.headerPrinted) {
       const legend = METRICS.map((m) => `  ${m.column.padEnd(12)}${m.note}`);
-      this.out.write(`${this.title}\n${legend.join('\n')}\n  ${RECLAIM_NOTE}\n\n`);
+      const lines = [...legend, ...RECLAIM_NOTE.map((line) => `  ${line}`)];
+      this.out.write(`${this.title}\n${lines.join('\n')}\n\n`);
       this.out.write(`${cells(['time', ...METRICS.map((m) => m.column)]).join('  ')}\n`);
       this.headerPrinted = true;
     }
