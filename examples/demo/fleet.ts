@@ -69,7 +69,7 @@ export class WorkerFleet {
    * @returns the victim's name, or `null` when none was killed.
    */
   killRandom(): string | null {
-    if (this.stopping || this.slots.some((slot) => !slot.ready)) return null;
+    if (this.stopping || this.slots.some((slot) => !slot.ready || slot.killed)) return null;
     const slot = this.slots[Math.floor(Math.random() * this.slots.length)]!;
     slot.killed = true;
     slot.child!.kill('SIGKILL');
@@ -137,7 +137,7 @@ export class WorkerFleet {
 
   private track(slot: Slot, event: WorkerEvent): void {
     if (event.type === 'acquired') slot.held = { key: event.key, token: event.token };
-    else if (event.type !== 'renewed' && event.type !== 'empty' && event.type !== 'ready') slot.held = null;
+    else if (['released', 'quarantined', 'lost', 'double'].includes(event.type)) slot.held = null;
   }
 
   private exited(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
