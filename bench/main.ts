@@ -35,7 +35,18 @@ function parseArgs(argv: readonly string[]): { config: BenchConfig; only: string
   return { config: check ? CHECK : FULL, only };
 }
 
+/** The suite measures the built library; a tsconfig `paths` mapping would silently swap in src/. */
+function assertBuiltLibrary(): void {
+  const resolved = import.meta.resolve('redis-allocator');
+  if (!resolved.includes('/dist/')) {
+    throw new Error(
+      `'redis-allocator' resolves to ${resolved}, not dist/: run the suite through bench/run.mjs`,
+    );
+  }
+}
+
 async function main(): Promise<number> {
+  assertBuiltLibrary();
   const { config, only } = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const env = await openBenchRedis();
@@ -50,8 +61,12 @@ async function main(): Promise<number> {
   try {
     for (const name of only) {
       process.stdout.write(`\n== ${name} …\n`);
-      const figure = await FIGURES[name]!(env, config, `${runId}:${name}`);
-      await deleteKeys(admin, `${runId}:${name}*`);
+      const figure = await measureFigure(name, config, async (attempt) => {
+        const prefix = `${runId}:${name}:${attempt}`;
+        const result = await FIGURES[name]!(env, config, prefix);
+        await deleteKeys(admin, `${prefix}*`);
+        return result;
+      });
       figures.push(figure);
       printFigure(figure);
     }
@@ -83,6 +98,31 @@ async function main(): Promise<number> {
     );
   for (const c of failed) console.error(`CHECK FAILED: ${c.label}: ${c.detail}`);
   return config.check && (gross.length > 0 || failed.length > 0) ? 1 : 0;
+}
+
+const grossCount = (figure: FigureResult) => figure.ratios.filter((r) => r.verdict === 'gross').length;
+
+/**
+ * Runs a figure; in check mode a figure with a gross verdict is measured again (up to
+ * `config.retries` times) and the best attempt kept. A real regression is gross every time; a
+ * load spike from another process on a shared CI box rarely is twice in a row.
+ */
+async function measureFigure(
+  name: string,
+  config: BenchConfig,
+  run: (attempt: number) => Promise<FigureResult>,
+): Promise<FigureResult> {
+  let best = await run(0);
+  let attempts = 1;
+  while (config.check && attempts <= config.retries && grossCount(best) > 0) {
+    console.log(`${name}: ${grossCount(best)} gross verdict(s), measuring again (attempt ${attempts + 1})`);
+    const next = await run(attempts);
+    attempts++;
+    if (grossCount(next) < grossCount(best)) best = next;
+  }
+  if (attempts > 1)
+    best.notes.push(`measured ${attempts} times; the attempt with the fewest gross verdicts is kept`);
+  return best;
 }
 
 function printFigure(figure: FigureResult): void {

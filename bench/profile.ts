@@ -82,14 +82,14 @@ export async function runProfile(
   const exclusive = new RedisAllocator(client, `${prefix}:pair`);
   const shared = new RedisAllocator(client, `${prefix}:shared`, { shared: true });
   const policy = policyAllocator(client, `${prefix}:policy`);
-  for (const allocator of [exclusive, shared, policy]) if (allocator) await fillPool(allocator, keys);
+  for (const allocator of [exclusive, shared, policy]) await fillPool(allocator, keys);
   const sha = (await client.script('LOAD', TRIVIAL_SCRIPT)) as string;
 
   // One of each first: the first EVALSHA of a script on a fresh server answers NOSCRIPT (+1 EVAL).
   await exclusive.freeKeys([(await exclusive.mallocKey())!]);
   await exclusive.releaseLease((await exclusive.acquireLease({ gcCount: 5 }))!);
   await shared.mallocKey();
-  if (policy) await ((await policy.malloc()) as { release(): Promise<unknown> }).release();
+  await (await policy.malloc())!.release();
   const warm = new Semaphore(client, `${prefix}:semaphore`, 1000, { refreshInterval: 0 });
   await warm.acquire();
   await warm.release();
@@ -108,12 +108,10 @@ export async function runProfile(
     held[i] = await exclusive.acquireLease({ timeout: 600, gcCount: 5 });
   });
   await step('releaseLease', (i) => exclusive.releaseLease(held[i] as { key: string; token: string }));
-  if (policy) {
-    await step('policy malloc', async (i) => {
-      held[i] = await policy.malloc({ timeout: 600 });
-    });
-    await step('policy release', (i) => (held[i] as { release(): Promise<unknown> }).release());
-  }
+  await step('policy malloc', async (i) => {
+    held[i] = await policy.malloc({ timeout: 600 });
+  });
+  await step('policy release', (i) => (held[i] as { release(): Promise<unknown> }).release());
   await step('shared mallocKey', () => shared.mallocKey());
   const semaphores: Semaphore[] = [];
   const options = { lockTimeout: 600_000, refreshInterval: 0, acquireTimeout: 1000, retryInterval: 1 };

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { RedisAllocator } from 'redis-allocator';
 import type { BenchConfig } from './lib/config.js';
 import { latencies } from './lib/measure.js';
-import type { BenchRedis } from './lib/redis.js';
+import { type BenchRedis, commandStats, diffStats } from './lib/redis.js';
 import { type FigureResult, type Ratio, type Row, ratio } from './lib/report.js';
 import { median, summarize } from './lib/stats.js';
 import { fillPool, mallocFreePair, resourceKeys } from './lib/subjects.js';
@@ -38,6 +38,10 @@ export async function runScaling(
   const started = Date.now();
   const { sizes, rounds, pairs, gcCalls, batches, assignRuns, assignSizes } = config.scaling;
   const client = await env.client();
+  const admin = await env.client();
+  // GC visits whole small (listpack) hashes but about `count` entries of large ones: counting the
+  // entries each step visits (one HGET each) separates pool-size cost from amount of work.
+  const visited = new Map<number, { entries: number; calls: number }>();
   const pools = new Map<number, RedisAllocator>();
   for (const size of sizes) {
     const allocator = new RedisAllocator(client, `${prefix}:s${size}`);
@@ -51,7 +55,14 @@ export async function runScaling(
     for (const size of sizes) {
       const allocator = pools.get(size)!;
       record(samples, 'pair', size, round, await latencies(mallocFreePair(allocator), pairs));
-      record(samples, 'gc20', size, round, await latencies(() => allocator.gc(GC_COUNT), gcCalls));
+      const before = await commandStats(admin);
+      const gcLatencies = await latencies(() => allocator.gc(GC_COUNT), gcCalls);
+      const hget = diffStats(before, await commandStats(admin)).hget?.calls ?? 0;
+      const seen = visited.get(size) ?? { entries: 0, calls: 0 };
+      visited.set(size, { entries: seen.entries + hget, calls: seen.calls + gcCalls });
+      record(samples, 'gc20', size, round, gcLatencies);
+      const perEntry = gcLatencies.map((micros) => micros / Math.max(1, hget / gcCalls));
+      record(samples, 'gc20PerEntry', size, round, perEntry);
       for (let b = 0; b < batches; b++) {
         const fresh = resourceKeys(BATCH, `x${round}_${b}_`);
         record(samples, 'extend', size, round, [(await timed(() => allocator.extend(fresh))) / BATCH]);
@@ -79,6 +90,7 @@ export async function runScaling(
   const labels: Record<string, string> = {
     pair: 'mallocKey+freeKeys pair',
     gc20: `gc(${GC_COUNT})`,
+    gc20PerEntry: `gc(${GC_COUNT}) per visited entry`,
     extend: `extend of ${BATCH} new keys, per key`,
     shrink: `shrink of ${BATCH} keys, per key`,
     assign: 'assign (two disjoint lists of pool size), per touched key',
@@ -107,6 +119,18 @@ export async function runScaling(
         Math.max(...perRound),
       ),
     );
+  }
+  for (const size of sizes) {
+    const v = visited.get(size)!;
+    const perCall = v.entries / v.calls;
+    rows.push({
+      label: `gc(${GC_COUNT}) entries visited per call @pool ${size.toLocaleString('en-US')}`,
+      unit: 'entries',
+      median: perCall,
+      min: perCall,
+      max: perCall,
+      n: v.calls,
+    });
   }
   return {
     id: 'scaling',

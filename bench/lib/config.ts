@@ -2,6 +2,8 @@
 
 export interface BenchConfig {
   check: boolean;
+  /** Check mode: times a figure with a gross verdict is measured again before it counts. */
+  retries: number;
   throughput: {
     concurrencies: number[];
     poolSize: number;
@@ -38,11 +40,12 @@ export interface BenchConfig {
 
 export const FULL: BenchConfig = {
   check: false,
+  retries: 0,
   throughput: {
     concurrencies: [1, 16, 64],
     poolSize: 1000,
-    rounds: 8,
-    seconds: 0.75,
+    rounds: 12,
+    seconds: 0.5,
     warmupSeconds: 0.5,
     autoPipelining: true,
   },
@@ -69,12 +72,14 @@ export const FULL: BenchConfig = {
 
 export const CHECK: BenchConfig = {
   check: true,
+  retries: 2,
   throughput: {
     concurrencies: [1, 64],
     poolSize: 1000,
-    rounds: 4,
-    seconds: 0.3,
-    warmupSeconds: 0.2,
+    // Many short interleaved slices: each baseline/subject pair sees the same moment's load.
+    rounds: 7,
+    seconds: 0.12,
+    warmupSeconds: 0.15,
     autoPipelining: false,
   },
   scaling: {
@@ -87,8 +92,9 @@ export const CHECK: BenchConfig = {
     assignSizes: [10, 1000],
   },
   contention: {
-    processes: 8,
-    concurrencyPerProcess: 8,
+    // Still 64 in flight from several processes, but half the start-up time.
+    processes: 4,
+    concurrencyPerProcess: 16,
     poolSize: 1000,
     rounds: 1,
     seconds: 1,

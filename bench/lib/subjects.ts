@@ -3,8 +3,7 @@
  * back) so every subject is two round trips and the ratios compare like with like.
  */
 import type { Redis } from 'ioredis';
-import * as library from 'redis-allocator';
-import { RedisAllocator } from 'redis-allocator';
+import { DefaultRedisAllocatorPolicy, RedisAllocator } from 'redis-allocator';
 import { Semaphore } from 'redis-semaphore';
 import type { Operation } from './measure.js';
 
@@ -50,27 +49,15 @@ export function leasePair(allocator: RedisAllocator, gcCount: number): Operation
   };
 }
 
-interface ReleasableObject {
-  release(options?: { timeout?: number }): Promise<unknown>;
-}
-type PolicyAllocator = RedisAllocator & { malloc(options?: { timeout?: number }): Promise<unknown> };
-
-/**
- * The policy path (`malloc` + `release` with `DefaultRedisAllocatorPolicy`) when the built library
- * has it; `null` while the object layer is not built yet, so the suite still runs.
- */
-export function policyAllocator(client: Redis, prefix: string): PolicyAllocator | null {
-  const Policy = (library as Record<string, unknown>).DefaultRedisAllocatorPolicy;
-  const malloc = (RedisAllocator.prototype as unknown as Record<string, unknown>).malloc;
-  if (typeof Policy !== 'function' || typeof malloc !== 'function') return null;
-  const policy = new (Policy as new () => unknown)(); // defaults: gcCount 5, no updater
-  const options = { policy } as unknown as ConstructorParameters<typeof RedisAllocator>[2];
-  return new RedisAllocator(client, prefix, options) as PolicyAllocator;
+/** An allocator whose `malloc` goes through `DefaultRedisAllocatorPolicy` (GC step of 5 folded in). */
+export function policyAllocator(client: Redis, prefix: string): RedisAllocator {
+  return new RedisAllocator(client, prefix, { policy: new DefaultRedisAllocatorPolicy() });
 }
 
-export function policyPair(allocator: PolicyAllocator): Operation {
+/** The policy path: `malloc` + `release` (one script call each). */
+export function policyPair(allocator: RedisAllocator): Operation {
   return async () => {
-    const obj = (await allocator.malloc({ timeout: LEASE_SECONDS })) as ReleasableObject | null;
+    const obj = await allocator.malloc({ timeout: LEASE_SECONDS });
     if (obj === null) throw new Error('benchmark pool ran dry');
     await obj.release();
   };
