@@ -31,6 +31,17 @@ async function redisTarget(): Promise<{ url: string; server: PrivateRedisServer 
   return { url: server.url, server };
 }
 
+/** `url` with any password masked, for printing. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'REDIS_URL';
+  }
+}
+
 /** Deletes every key of this run (only matters on a shared REDIS_URL server). */
 async function cleanUp(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
@@ -77,7 +88,7 @@ async function runOn(
   const stats = new DemoStats();
   const watcher = new PoolWatcher(redis, allocator);
 
-  const where = server ? `private redis-server on port ${server.port}` : url;
+  const where = server ? `private redis-server on port ${server.port}` : withoutPassword(url);
   const table = new LiveTable(
     process.stdout,
     `redis-allocator demo: ${DEMO.workers} workers share ${DEMO.poolSize} proxies for ${seconds} s`,
