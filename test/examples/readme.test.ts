@@ -24,7 +24,7 @@ describe('README examples', () => {
     expect(block.trim()).toBe(readFileSync(path, 'utf8').trim());
   });
 
-  it.each(marked)('$path runs and exits 0', async ({ path }) => {
+  it.concurrent.each(marked)('$path runs and exits 0', async ({ path }) => {
     const { stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', path], {
       env: { ...process.env, REDIS_URL: inject('redisUrl') },
       timeout: 20_000,
