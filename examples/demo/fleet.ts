@@ -8,8 +8,8 @@ import { DEMO } from './config.js';
 import { type ParentCommand, WORKER_ENV, type WorkerEnvironment, type WorkerEvent } from './messages.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
-/** Workers are TypeScript too, loaded like the parent (by absolute URL: the cwd does not matter). */
-const TYPESCRIPT_LOADER = new URL('./load-typescript.mjs', import.meta.url).href;
+/** Workers are TypeScript too: load tsx by absolute URL so the cwd does not matter. */
+const TYPESCRIPT_LOADER = import.meta.resolve('tsx');
 
 /** What the fleet tells its owner. */
 export interface FleetListener {

@@ -10,8 +10,6 @@ import { hasRedisServer } from '../../tools/redis-server.js';
 
 const execFileAsync = promisify(execFile);
 const DEMO = 'examples/demo/main.ts';
-/** What `npm run demo` runs: tsx without the repository tsconfig's `paths` (see the loader). */
-const LOADER = './examples/demo/load-typescript.mjs';
 
 interface DemoRun {
   code: number;
@@ -21,7 +19,7 @@ interface DemoRun {
 
 async function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<DemoRun> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', LOADER, DEMO, ...args], {
+    const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', DEMO, ...args], {
       env,
       timeout: 90_000,
     });
