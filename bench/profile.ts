@@ -10,6 +10,7 @@ import { Semaphore } from 'redis-semaphore';
 import type { BenchConfig } from './lib/config.js';
 import { type BenchRedis, type CommandStats, commandStats, diffStats } from './lib/redis.js';
 import type { Check, FigureResult, Row } from './lib/report.js';
+import { median } from './lib/stats.js';
 import { fillPool, policyAllocator, resourceKeys, TRIVIAL_SCRIPT } from './lib/subjects.js';
 
 /** Commands whose cost grows with the pool (or the keyspace): never allowed on the hot path. */
@@ -38,6 +39,9 @@ function countSent(client: Redis): SentCounts {
   return counts;
 }
 
+/** Server time is taken per chunk and the median chunk kept: one descheduled script on a loaded box would skew a plain mean. */
+const CHUNKS = 5;
+
 async function profileStep(
   admin: Redis,
   sent: SentCounts,
@@ -46,17 +50,26 @@ async function profileStep(
   step: (i: number) => Promise<unknown>,
 ): Promise<OperationProfile> {
   for (const key of Object.keys(sent)) delete sent[key];
-  const before = await commandStats(admin);
-  for (let i = 0; i < count; i++) await step(i);
-  const after = await commandStats(admin);
-  const diff = diffStats(before, after);
+  const first = await commandStats(admin);
+  const chunkUsec: number[] = [];
+  let before = first;
+  for (let chunk = 0; chunk < CHUNKS; chunk++) {
+    const end = Math.round(((chunk + 1) * count) / CHUNKS);
+    const start = Math.round((chunk * count) / CHUNKS);
+    for (let i = start; i < end; i++) await step(i);
+    const after = await commandStats(admin);
+    const diff = diffStats(before, after);
+    const scriptUsec = Object.keys(sent).reduce((a, cmd) => a + (diff[cmd]?.usec ?? 0), 0);
+    chunkUsec.push(scriptUsec / Math.max(1, end - start));
+    before = after;
+  }
+  const diff = diffStats(first, before);
   delete diff.info;
   const roundTrips = Object.values(sent).reduce((a, b) => a + b, 0) / count;
   const total = Object.values(diff).reduce((a, b) => a + b.calls, 0) / count;
-  const topUsec = Object.keys(sent).reduce((a, cmd) => a + (diff[cmd]?.usec ?? 0), 0) / count;
   const perOp: CommandStats = {};
   for (const [cmd, s] of Object.entries(diff)) perOp[cmd] = { calls: s.calls / count, usec: s.usec / count };
-  return { name, roundTrips, commands: perOp, innerCalls: total - roundTrips, serverUsec: topUsec };
+  return { name, roundTrips, commands: perOp, innerCalls: total - roundTrips, serverUsec: median(chunkUsec) };
 }
 
 function describe(p: OperationProfile): string {
