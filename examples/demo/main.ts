@@ -133,9 +133,15 @@ async function runOn(
 
   const isQuarantine = (key: string, lockValue: string | null) => stats.isQuarantine(key, lockValue);
   const timers: NodeJS.Timeout[] = [];
+  // Set once, by the timer or Ctrl-C: ticks already queued behind it must not draw or kill.
+  let ended = false;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
-    finish = resolve;
+    finish = () => {
+      if (!ended) runSeconds = elapsed();
+      ended = true;
+      resolve();
+    };
   });
   // Ctrl-C ends the run early but still prints the summary. It also reaches the private
   // redis-server (same process group), so the workers' last commands may fail: not counted.
@@ -153,14 +159,14 @@ async function runOn(
     clockStart = Date.now();
     let watching = false;
     const watch = async () => {
-      if (watching) return; // a slow snapshot must not pile up behind itself
+      if (watching || ended) return; // a slow snapshot must not pile up behind itself
       watching = true;
       try {
         const { snapshot, counts, violations } = await watcher.observe(isQuarantine);
         stats.observed(snapshot, counts, violations);
         for (const violation of violations)
           table.note(elapsed(), `${violation.invariant}: ${violation.message}`);
-        table.render(stats, elapsed(), seconds);
+        if (!ended) table.render(stats, elapsed(), seconds);
       } catch (error) {
         stats.problems.push(`watcher: ${(error as Error).message}`);
       } finally {
@@ -171,6 +177,7 @@ async function runOn(
     const scheduleKill = (delay: number) => {
       timers.push(
         setTimeout(() => {
+          if (ended) return;
           const killed = fleet.killRandom() !== null;
           scheduleKill(killed ? randomBetween(DEMO.killEverySeconds) : DEMO.killRetrySeconds);
         }, delay * 1000),
@@ -180,7 +187,6 @@ async function runOn(
     timers.push(setTimeout(finish, seconds * 1000));
     await finished;
   } finally {
-    runSeconds = elapsed();
     for (const timer of timers) clearTimeout(timer);
     await fleet.stop();
   }
