@@ -27,14 +27,14 @@ const SECONDS = Number(process.env.STRESS_SECONDS ?? 20);
 /** Margin for the INV-6 probe windows (snapshot → GC → snapshot), in seconds. */
 const PROBE_MARGIN = 0.1;
 /**
- * Work floors, far below the nominal rates (2.5 kills/s, hundreds of operations/s): every restart
- * is a whole Node start-up, and on a shared, saturated 2-core machine (load 20) a start takes 5 s
- * or more, so the killer only finds a few ready victims. The floors prove the run did real work.
+ * Work floors, below the nominal rates (2.5 kills/s, hundreds of operations/s): every restart is a
+ * whole Node start-up, which takes seconds on a saturated shared 2-core machine, and the killer
+ * then waits for half the fleet to be ready. The floors prove the run did real work.
  */
-const MIN_KILLS_PER_SECOND = 0.4;
-const MIN_OPS_PER_SECOND = 25;
-const MIN_HOLDS_PER_SECOND = 5;
-const MIN_SNAPSHOTS_PER_SECOND = 2;
+const MIN_KILLS_PER_SECOND = 0.5;
+const MIN_OPS_PER_SECOND = 40;
+const MIN_HOLDS_PER_SECOND = 8;
+const MIN_SNAPSHOTS_PER_SECOND = 4;
 
 const redis = testClient();
 let fleet: WorkerFleet | undefined;
@@ -94,7 +94,8 @@ describe('crash stress', () => {
           `${totals.renewals} renewals, ${totals.empty} empty mallocs, ${fleet.kills} kills, ` +
           `${watcher.snapshots} snapshots checked, ${watcher.gcProbes} INV-6 probes, ` +
           `${watcher.violationCount} violations, ${doubles.length} double allocations, ` +
-          `${anomalies.length} lease anomalies, ${totals.slow} slow claims`,
+          `${anomalies.length} lease anomalies, ${totals.slow} slow claims, ` +
+          `median worker start ${median(fleet.startSeconds).toFixed(1)} s`,
       );
 
       expect(fleet.failures).toEqual([]);
@@ -110,3 +111,8 @@ describe('crash stress', () => {
     (SECONDS + 180) * 1000,
   );
 });
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}

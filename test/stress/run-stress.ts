@@ -8,9 +8,12 @@ import { emptyStats, WORKERS, type WorkerEnv, type WorkerMessage, type WorkerSta
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STDERR_TAIL = 2000;
+const MIN_READY_TO_KILL = WORKERS / 2;
 
 interface Incarnation {
   readonly slot: number;
+  /** performance.now() at spawn. */
+  readonly spawnedAt: number;
   readonly child: ChildProcess;
   ready: boolean;
   killedByUs: boolean;
@@ -23,6 +26,8 @@ export class WorkerFleet {
   readonly totals: WorkerStats = emptyStats();
   kills = 0;
   restarts = 0;
+  /** Seconds from spawn to 'ready' of every incarnation (start-up cost under the current load). */
+  readonly startSeconds: number[] = [];
   /** Unexpected exits and errors reported by workers: each one fails the test. */
   readonly failures: string[] = [];
   private readonly current = new Map<number, Incarnation>();
@@ -51,13 +56,17 @@ export class WorkerFleet {
     }
   }
 
-  /** SIGKILLs a random ready worker every 0.3–0.5 s (its slot restarts when it is gone). */
+  /**
+   * SIGKILLs a random ready worker every 0.3–0.5 s (its slot restarts when it is gone), as long as
+   * at least half the fleet is ready: when start-ups are slow (a loaded machine) the kill rate
+   * drops to what restarts can sustain instead of leaving no worker doing any work.
+   */
   startKiller(): void {
     const tick = () => {
       if (this.stopping) return;
       const ready = [...this.current.values()].filter((worker) => worker.ready && !worker.killedByUs);
       const victim = ready[Math.floor(Math.random() * ready.length)];
-      if (victim) {
+      if (victim && ready.length >= MIN_READY_TO_KILL) {
         victim.killedByUs = true;
         victim.child.kill('SIGKILL');
         this.kills++;
@@ -104,7 +113,15 @@ export class WorkerFleet {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const worker: Incarnation = { slot, child, ready: false, killedByUs: false, stderr: '', exited };
+    const worker: Incarnation = {
+      slot,
+      spawnedAt: performance.now(),
+      child,
+      ready: false,
+      killedByUs: false,
+      stderr: '',
+      exited,
+    };
     this.current.set(slot, worker);
     this.alive.add(worker);
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -115,8 +132,10 @@ export class WorkerFleet {
   }
 
   private onMessage(worker: Incarnation, message: WorkerMessage): void {
-    if (message.type === 'ready') worker.ready = true;
-    else if (message.type === 'error') this.failures.push(message.message);
+    if (message.type === 'ready') {
+      worker.ready = true;
+      this.startSeconds.push((performance.now() - worker.spawnedAt) / 1000);
+    } else if (message.type === 'error') this.failures.push(message.message);
     else {
       for (const name of Object.keys(this.totals) as (keyof WorkerStats)[]) {
         this.totals[name] += message.stats[name];
