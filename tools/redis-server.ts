@@ -79,7 +79,8 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
       'warning',
       ...(options.extraArgs ?? []),
     ];
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Detached: a Ctrl-C in the terminal goes to our process group only; we stop the server ourselves.
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -91,6 +92,7 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
     const stop = async (): Promise<void> => {
       if (!exited) {
         const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.ref(); // keep Node alive until the exit event arrives (the server is unref'd once up)
         child.kill('SIGKILL');
         await gone;
       }
