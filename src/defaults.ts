@@ -27,6 +27,11 @@ export const DEFAULTS = {
   quarantine: 3600,
   /** `DefaultRedisAllocatorPolicy`: GC step size folded into each `malloc`. */
   policyGcCount: 5,
+  /**
+   * `DefaultRedisAllocatorPolicy`: seconds between folded GC steps across the fleet (a gate key);
+   * a malloc that finds no free key always runs one. 0 = a step in every malloc, as upstream.
+   */
+  policyGcInterval: 0.1,
   /** `DefaultRedisAllocatorPolicy`: seconds between fleet-wide pool refreshes. */
   updateInterval: 300,
   /** `DefaultRedisAllocatorPolicy`: lifetime of keys added by the updater (-1 = never expire). */

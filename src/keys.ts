@@ -73,6 +73,8 @@ export interface AllocatorKeys {
   readonly tail: string;
   /** HSCAN cursor of the incremental GC. */
   readonly gcCursor: string;
+  /** While this key lives, mallocs skip their folded GC step (see `AcquireLeaseOptions.gcInterval`). */
+  readonly gcGate: string;
   /** Allocation locks are `lockPrefix + key`. */
   readonly lockPrefix: string;
   /** Soft bindings are `bindPrefix + name`. */
@@ -93,6 +95,7 @@ export function allocatorKeys(prefix: string, suffix: string): AllocatorKeys {
     head: `${pool}|head`,
     tail: `${pool}|tail`,
     gcCursor: `${pool}|gc_cursor`,
+    gcGate: `${pool}|gc_gate`,
     lockPrefix,
     bindPrefix,
     legacyBindPrefix: `${lockPrefix}${bindPrefix}`,

@@ -45,6 +45,13 @@ export interface MallocKeyOptions {
 export interface AcquireLeaseOptions extends MallocKeyOptions {
   /** GC step run inside the same script before allocating; 0 = none. Default 0. */
   gcCount?: number;
+  /**
+   * Seconds between folded GC steps across every caller of this pool (a gate key set with
+   * `SET NX PX`): only the call that opens the gate runs the step, so the common malloc pays one
+   * cheap `SET` for GC. A call that finds the free list empty always runs a step and retries.
+   * `0` = a step on every call. Default 0.
+   */
+  gcInterval?: number;
 }
 
 /** A key handed out by `acquireLease`, with the owner token its lock holds. */
@@ -75,7 +82,7 @@ export class RedisAllocatorCore extends RedisLock {
   readonly shared: boolean;
   /** Every Redis key name of this allocator. */
   readonly redisKeys: AllocatorKeys;
-  /** KEYS of every pool script: pool, head, tail, GC cursor. */
+  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate. */
   private readonly scriptKeys: readonly string[];
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
@@ -86,8 +93,8 @@ export class RedisAllocatorCore extends RedisLock {
     super(redis, clusterPrefix, { suffix, eps: options.eps ?? DEFAULTS.eps });
     this.shared = options.shared ?? false;
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
-    const { pool, head, tail, gcCursor } = this.redisKeys;
-    this.scriptKeys = [pool, head, tail, gcCursor];
+    const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
+    this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
   }
 
   // ---- membership -------------------------------------------------------------------------
@@ -178,6 +185,7 @@ export class RedisAllocatorCore extends RedisLock {
     if (!Number.isInteger(gcCount) || gcCount < 0) {
       throw new InvalidArgumentError(`gcCount must be a non-negative integer, got ${String(gcCount)}`);
     }
+    const gcGateMs = toTtlMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
     const { lockPrefix, bindPrefix } = this.redisKeys;
     const key = (await scripts.malloc.run(this.redis, this.scriptKeys, [
@@ -189,6 +197,7 @@ export class RedisAllocatorCore extends RedisLock {
       name,
       bindTtl,
       gcCount,
+      gcGateMs,
     ])) as string | null;
     return key === null ? null : { key, token };
   }

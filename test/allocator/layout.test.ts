@@ -25,6 +25,7 @@ describe('Redis layout', () => {
       head: 'app|allocator|pool|head',
       tail: 'app|allocator|pool|tail',
       gcCursor: 'app|allocator|pool|gc_cursor',
+      gcGate: 'app|allocator|pool|gc_gate',
       lockPrefix: 'app|allocator:',
       bindPrefix: 'app|allocator-cache:bind:',
       legacyBindPrefix: 'app|allocator:app|allocator-cache:bind:',

@@ -164,3 +164,17 @@ describe('finalize', () => {
     expect(released.calls).toEqual(['setConfig:b', 'close:b']);
   });
 });
+
+describe('folded GC gate', () => {
+  it('the default policy runs at most one folded GC step per gcInterval while keys are free', async () => {
+    const redis = testClient();
+    const allocator = new RedisAllocator(redis, uniquePrefix('policy-gate'), {
+      policy: new DefaultRedisAllocatorPolicy({ gcInterval: 60 }),
+    });
+    await allocator.extend(['a', 'b', 'c', 'd']);
+    const first = (await allocator.malloc())!; // opens the gate
+    await allocator.unlock(first.key); // its lease ends: only GC can return it
+    await allocator.malloc(); // gate closed, keys free: no GC step
+    expect(await allocator.getFreeList()).toEqual(['c', 'd']);
+  });
+});

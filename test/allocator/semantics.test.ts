@@ -554,3 +554,40 @@ async function cachedScripts(): Promise<number> {
   const info = await redis.info('memory');
   return Number(/number_of_cached_scripts:(\d+)/.exec(info)?.[1]);
 }
+
+describe('GC folded into malloc, behind a gate', () => {
+  async function poolWithEndedLease(keys: string[]) {
+    const pool = allocator();
+    await pool.extend(keys);
+    const ended = (await pool.acquireLease({ timeout: 60 }))!;
+    await pool.unlock(ended.key); // the lease ends; only GC can return the key
+    return { pool, ended };
+  }
+
+  it('the call that opens the gate runs the GC step', async () => {
+    const { pool, ended } = await poolWithEndedLease(['a', 'b']);
+    expect((await pool.acquireLease({ gcCount: 10, gcInterval: 60 }))?.key).toBe('b');
+    expect(await pool.getFreeList()).toEqual([ended.key]);
+  });
+
+  it('while the gate is closed, a call with free keys skips the GC step', async () => {
+    const { pool } = await poolWithEndedLease(['a', 'b', 'c']);
+    await redis.set(pool.redisKeys.gcGate, '1', 'PX', 60_000);
+    expect((await pool.acquireLease({ gcCount: 10, gcInterval: 60 }))?.key).toBe('b');
+    expect(await pool.getFreeList()).toEqual(['c']);
+  });
+
+  it('a call that finds the free list empty runs a GC step even while the gate is closed', async () => {
+    const { pool, ended } = await poolWithEndedLease(['a']);
+    await redis.set(pool.redisKeys.gcGate, '1', 'PX', 60_000);
+    expect((await pool.acquireLease({ gcCount: 10, gcInterval: 60 }))?.key).toBe(ended.key);
+    await expectSound(pool);
+  });
+
+  it('gcInterval 0 runs the GC step on every call', async () => {
+    const { pool, ended } = await poolWithEndedLease(['a', 'b', 'c']);
+    await redis.set(pool.redisKeys.gcGate, '1', 'PX', 60_000);
+    expect((await pool.acquireLease({ gcCount: 10, gcInterval: 0 }))?.key).toBe('b');
+    expect(await pool.getFreeList()).toEqual(['c', ended.key]);
+  });
+});

@@ -14,8 +14,15 @@ import { RefreshScheduler } from './refresh-scheduler.js';
 
 /** Options of `DefaultRedisAllocatorPolicy` (the spec's names, camelCase, seconds). */
 export interface DefaultPolicyOptions extends PolicyOptions {
-  /** Pool entries GC visits inside each malloc script; 0 = no GC. Default 5. */
+  /** Pool entries a GC step visits inside the malloc script; 0 = no GC. Default 5. */
   gcCount?: number;
+  /**
+   * Seconds between GC steps folded into mallocs, fleet-wide: the malloc that opens a gate key
+   * (`SET NX PX`) runs the step, the others pay one cheap `SET`; a malloc that finds no free key
+   * always runs a step and retries. A full pass over P entries thus takes at most
+   * P / gcCount × gcInterval seconds. `0` = a step in every malloc (upstream). Default 0.1.
+   */
+  gcInterval?: number;
   /** Seconds between pool refreshes, fleet-wide (positive). Default 300. */
   updateInterval?: number;
   /** Lifetime in seconds of keys the updater adds; `<= 0` = never expire. Default -1. */
@@ -36,6 +43,8 @@ export interface RefreshPoolOptions {
 
 export class DefaultRedisAllocatorPolicy extends RedisAllocatorPolicy {
   readonly gcCount: number;
+  /** Seconds between folded GC steps, fleet-wide; 0 = every malloc. */
+  readonly gcInterval: number;
   /** Seconds. */
   readonly updateInterval: number;
   /** Seconds; `<= 0` = never expire. */
@@ -56,6 +65,8 @@ export class DefaultRedisAllocatorPolicy extends RedisAllocatorPolicy {
     if (!Number.isInteger(this.gcCount) || this.gcCount < 0) {
       throw new InvalidArgumentError(`gcCount must be a non-negative integer, got ${String(this.gcCount)}`);
     }
+    this.gcInterval = options.gcInterval ?? DEFAULTS.policyGcInterval;
+    toTtlMs(this.gcInterval, 'gcInterval');
     this.updateInterval = options.updateInterval ?? DEFAULTS.updateInterval;
     if (toTtlMs(this.updateInterval, 'updateInterval') === 0) {
       throw new InvalidArgumentError(`updateInterval must be a positive number of seconds`);
@@ -85,6 +96,7 @@ export class DefaultRedisAllocatorPolicy extends RedisAllocatorPolicy {
       cacheTimeout: options.cacheTimeout,
       name: obj?.name || null,
       gcCount: this.gcCount,
+      gcInterval: this.gcInterval,
     });
     if (lease === null) return null;
     const allocation = new RedisAllocatorObject(allocator, lease, obj, options.params);

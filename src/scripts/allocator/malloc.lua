@@ -2,6 +2,7 @@
 --
 -- KEYS[1]  pool hash          KEYS[2]  head pointer     KEYS[3]  tail pointer
 -- KEYS[4]  GC cursor (HSCAN cursor of the incremental GC)
+-- KEYS[5]  GC gate: while it exists, mallocs skip the GC step (SET NX PX ARGV[9])
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  soft-binding key prefix "P|S-cache:bind:"
 -- ARGV[3]  "1" shared mode, "0" exclusive mode
@@ -9,8 +10,13 @@
 -- ARGV[5]  owner token written as the lock value (exclusive mode only)
 -- ARGV[6]  soft-binding name, "" = no binding
 -- ARGV[7]  soft-binding TTL in milliseconds, "0" = no expiry
--- ARGV[8]  GC step size run before allocating, "0" = no GC (the policy folds GC in here)
+-- ARGV[8]  GC step size folded into this call, "0" = no GC (the policy folds GC in here)
+-- ARGV[9]  GC gate in milliseconds: at most one GC step per gate period across all callers;
+--          "0" = a GC step on every call
 -- Returns  the allocated key, or nil (false) when no key is free.
+--
+-- GC rule: with ARGV[8] > 0, a call runs one GC step when it opens the gate, and always when the
+-- free list is empty (then it retries the pop), so an exhausted pool still reclaims ended leases.
 --
 -- Soft binding: a name's bound key is handed out again when it is still a member, not expired
 -- (F7) and not held. While another holder (e.g. a second worker with the same name) holds it,
@@ -26,8 +32,13 @@ local token = ARGV[5]
 local name = ARGV[6]
 local bindTtl = tonumber(ARGV[7])
 local gcCount = tonumber(ARGV[8])
+local gcGate = tonumber(ARGV[9])
 
-if gcCount > 0 then gcStep(KEYS[4], gcCount) end
+local collected = false
+if gcCount > 0 and (gcGate == 0 or rcall('SET', KEYS[5], '1', 'NX', 'PX', gcGate)) then
+  gcStep(KEYS[4], gcCount)
+  collected = true
+end
 
 -- SET NX is both the "is it held?" test and the acquisition: one call instead of EXISTS + SET.
 local function acquire(item)
@@ -74,28 +85,32 @@ if name ~= '' then
   end
 end
 
-while true do
-  local head = rcall('GET', headKey)
-  if not head or head == '' then return false end
-  local value = rcall('HGET', poolKey, head)
-  if not value then return redis.error_reply('ERR pool corrupt: head ' .. head .. ' has no entry') end
-  local _, nxt, expiry = decode(value)
-  unlinkFree(head, '', nxt)
-  if isExpired(expiry) then
-    rcall('HDEL', poolKey, head)
-  elseif shared then
-    if rcall('EXISTS', lockPrefix .. head) == 1 then
-      markAllocated(head, expiry) -- quarantined: GC returns it when the lock ends
+-- Pops heads until one can be handed out; expired heads leave the pool, held or quarantined
+-- heads stay allocated (GC returns them when their lock ends).
+local function pop()
+  while true do
+    local head = rcall('GET', headKey)
+    if not head or head == '' then return false end
+    local value = rcall('HGET', poolKey, head)
+    if not value then error('pool corrupt: head ' .. head .. ' has no entry') end
+    local _, nxt, expiry = decode(value)
+    if isExpired(expiry) then
+      detachHead(head, nxt, expiry, false)
+    elseif shared then
+      local quarantined = rcall('EXISTS', lockPrefix .. head) == 1
+      detachHead(head, nxt, expiry, true)
+      if not quarantined then
+        pushToTail(head, expiry)
+        return head
+      end
     else
-      pushToTail(head, expiry)
-      if rebind then bind(bindKey, head) end
-      return head
-    end
-  else
-    markAllocated(head, expiry) -- held or quarantined heads too: GC returns them when the lock ends
-    if acquire(head) then
-      if rebind then bind(bindKey, head) end
-      return head
+      detachHead(head, nxt, expiry, true)
+      if acquire(head) then return head end
     end
   end
 end
+
+local item = pop()
+if not item and gcCount > 0 and not collected and gcStep(KEYS[4], gcCount) > 0 then item = pop() end
+if item and rebind then bind(bindKey, item) end
+return item

@@ -10,6 +10,10 @@
 -- free list") has "#ALLOCATED" in both. expiry is absolute Unix seconds from Redis TIME, or -1.
 -- Keys never contain "||" nor start or end with "|" (validated by the client), so the first two
 -- separators are always the field boundaries.
+--
+-- Each paragraph below defines one helper. The loader includes only the paragraphs a script uses
+-- (directly or through other helpers), because Redis re-creates every local function on every
+-- call: unused helpers would cost server time on the hot path.
 
 local rcall = redis.call
 local poolKey, headKey, tailKey = KEYS[1], KEYS[2], KEYS[3]
@@ -24,6 +28,12 @@ end
 
 local function encode(prev, nxt, expiry)
   return prev .. '||' .. nxt .. '||' .. expiry
+end
+
+-- An entry value with new links (nil keeps a link) and the same expiry.
+local function withLinks(value, prev, nxt)
+  local oldPrev, oldNext, expiry = decode(value)
+  return encode(prev or oldPrev, nxt or oldNext, expiry)
 end
 
 -- Server time in whole seconds, read at most once per script call (only expiring entries need it).
@@ -46,8 +56,7 @@ local function expiryIn(lifetime)
 end
 
 local function setLink(item, prev, nxt)
-  local oldPrev, oldNext, expiry = decode(rcall('HGET', poolKey, item))
-  rcall('HSET', poolKey, item, encode(prev or oldPrev, nxt or oldNext, expiry))
+  rcall('HSET', poolKey, item, withLinks(rcall('HGET', poolKey, item), prev, nxt))
 end
 
 local function markAllocated(item, expiry)
@@ -57,8 +66,37 @@ end
 -- Splices a free node out of the list. Whenever the head changes the new head's prev becomes ""
 -- in this same call, and an emptied list has both pointers "" (upstream lessons L1, L14).
 local function unlinkFree(item, prev, nxt)
-  if prev == '' then rcall('SET', headKey, nxt) else setLink(prev, nil, nxt) end
-  if nxt == '' then rcall('SET', tailKey, prev) else setLink(nxt, prev, nil) end
+  if prev == '' and nxt == '' then
+    rcall('SET', headKey, '')
+    rcall('SET', tailKey, '')
+  elseif prev == '' then
+    rcall('SET', headKey, nxt)
+    setLink(nxt, '', nil)
+  elseif nxt == '' then
+    rcall('SET', tailKey, prev)
+    setLink(prev, nil, '')
+  else
+    local values = rcall('HMGET', poolKey, prev, nxt)
+    rcall('HSET', poolKey, prev, withLinks(values[1], nil, nxt), nxt, withLinks(values[2], prev, nil))
+  end
+end
+
+-- The hot path of malloc: takes the head node off the list and either keeps it as allocated
+-- (keep = true) or deletes it (expired). One HSET writes the old head and the new head's prev.
+local function detachHead(head, nxt, expiry, keep)
+  rcall('SET', headKey, nxt)
+  if nxt == '' then
+    rcall('SET', tailKey, '')
+    if keep then markAllocated(head, expiry) else rcall('HDEL', poolKey, head) end
+    return
+  end
+  local newHead = withLinks(rcall('HGET', poolKey, nxt), '', nil)
+  if keep then
+    rcall('HSET', poolKey, head, encode(ALLOCATED, ALLOCATED, expiry), nxt, newHead)
+  else
+    rcall('HDEL', poolKey, head)
+    rcall('HSET', poolKey, nxt, newHead)
+  end
 end
 
 -- Takes a member off the free list if it is on it; either way it ends allocated with its expiry.
@@ -69,17 +107,24 @@ local function takeMember(item, prev, nxt, expiry)
   end
 end
 
--- Appends an item that is not on the free list (absent or allocated) at the tail.
-local function pushToTail(item, expiry)
-  local tail = rcall('GET', tailKey)
-  if not tail or tail == '' then
+-- Writes a node that is not on the free list as the new tail, after `tail` (whose entry is
+-- tailValue), or as the only node when tail is "". One HSET writes both entries.
+local function linkAtTail(item, expiry, tail, tailValue)
+  if tail == '' then
     rcall('HSET', poolKey, item, encode('', '', expiry))
     rcall('SET', headKey, item)
   else
-    rcall('HSET', poolKey, item, encode(tail, '', expiry))
-    setLink(tail, nil, item)
+    rcall('HSET', poolKey, item, encode(tail, '', expiry), tail, withLinks(tailValue, nil, item))
   end
   rcall('SET', tailKey, item)
+end
+
+-- Appends an item that is not on the free list (absent or allocated) at the tail.
+local function pushToTail(item, expiry)
+  local tail = rcall('GET', tailKey) or ''
+  local tailValue
+  if tail ~= '' then tailValue = rcall('HGET', poolKey, tail) end
+  linkAtTail(item, expiry, tail, tailValue)
 end
 
 -- Takes a pool member off the free list (if it is on it) and deletes its entry.
@@ -106,12 +151,20 @@ end
 
 -- Returns an allocated entry to the free list (free/release). Free nodes are left alone (F2);
 -- the entry keeps its expiry unless newExpiry is given (F11). Returns 1 when pushed back.
+-- HMGET reads the entry and the old tail's entry in one call.
 local function returnToFreeList(item, newExpiry)
-  local value = rcall('HGET', poolKey, item)
+  local tail = rcall('GET', tailKey) or ''
+  local value, tailValue
+  if tail ~= '' then
+    local values = rcall('HMGET', poolKey, item, tail)
+    value, tailValue = values[1], values[2]
+  else
+    value = rcall('HGET', poolKey, item)
+  end
   if not value then return 0 end
   local prev, _, expiry = decode(value)
   if prev ~= ALLOCATED then return 0 end
-  pushToTail(item, newExpiry or expiry)
+  linkAtTail(item, newExpiry or expiry, tail, tailValue)
   return 1
 end
 
