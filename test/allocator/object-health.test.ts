@@ -3,23 +3,19 @@ import { describe, expect, it } from 'vitest';
 import {
   DefaultRedisAllocatorPolicy,
   NoHealthyResourceError,
-  RedisAllocator,
+  type RedisAllocator,
   type RedisAllocatorObject,
   silentLogger,
 } from '../../src/index.js';
 import { sleep, testClient, uniquePrefix } from '../helpers/redis.js';
 import { Probe } from './fixtures/probe.js';
+import { probePool } from './fixtures/probe-pool.js';
 import { expectSound } from './helpers.js';
 
 const redis = testClient();
 
 async function pool(keys: string[], options: { shared?: boolean } = {}) {
-  const allocator = new RedisAllocator<Probe>(redis, uniquePrefix('health'), {
-    ...options,
-    policy: new DefaultRedisAllocatorPolicy({ logger: silentLogger }),
-  });
-  await allocator.extend(keys);
-  return allocator;
+  return (await probePool(redis, 'health', keys, options)).allocator;
 }
 
 function pttl(allocator: RedisAllocator<Probe>, key: string) {

@@ -2,23 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import {
   DefaultRedisAllocatorPolicy,
-  RedisAllocator,
+  type RedisAllocator,
   type RedisAllocatorObject,
   silentLogger,
 } from '../../src/index.js';
 import { sleep, testClient, uniquePrefix } from '../helpers/redis.js';
 import { Probe } from './fixtures/probe.js';
+import { probePool } from './fixtures/probe-pool.js';
 import { expectSound } from './helpers.js';
 
 const redis = testClient();
 
 async function pool(keys: string[], options: { shared?: boolean } = {}) {
-  const allocator = new RedisAllocator<Probe>(redis, uniquePrefix('obj'), {
-    ...options,
-    policy: new DefaultRedisAllocatorPolicy({ logger: silentLogger }),
-  });
-  await allocator.extend(keys);
-  return allocator;
+  return (await probePool(redis, 'obj', keys, options)).allocator;
 }
 
 function lockOf(allocator: RedisAllocator<Probe>, key: string) {

@@ -3,21 +3,19 @@ import { describe, expect, it } from 'vitest';
 import {
   DefaultRedisAllocatorPolicy,
   InvalidArgumentError,
-  RedisAllocator,
+  type RedisAllocator,
   type RedisAllocatorObject,
   silentLogger,
 } from '../../src/index.js';
 import { sleep, testClient, uniquePrefix } from '../helpers/redis.js';
 import { Probe, type ProbeOptions } from './fixtures/probe.js';
+import { probePool } from './fixtures/probe-pool.js';
 import { expectSound } from './helpers.js';
 
 const redis = testClient();
 
-async function pool(keys: string[], options: { shared?: boolean } = {}) {
-  const policy = new DefaultRedisAllocatorPolicy({ logger: silentLogger });
-  const allocator = new RedisAllocator<Probe>(redis, uniquePrefix('check'), { ...options, policy });
-  await allocator.extend(keys);
-  return { policy, allocator };
+function pool(keys: string[], options: { shared?: boolean } = {}) {
+  return probePool(redis, 'check', keys, options);
 }
 
 function pttl(allocator: RedisAllocator<Probe>, key: string) {
