@@ -1,13 +1,7 @@
 /** `RedisAllocatorObject` health: setHealthy, setUnhealthy (quarantine), refresh, refreshUntilHealthy. */
 import { describe, expect, it } from 'vitest';
-import {
-  DefaultRedisAllocatorPolicy,
-  NoHealthyResourceError,
-  type RedisAllocator,
-  type RedisAllocatorObject,
-  silentLogger,
-} from '../../src/index.js';
-import { sleep, testClient, uniquePrefix } from '../helpers/redis.js';
+import { NoHealthyResourceError, type RedisAllocator, type RedisAllocatorObject } from '../../src/index.js';
+import { sleep, testClient } from '../helpers/redis.js';
 import { Probe } from './fixtures/probe.js';
 import { probePool } from './fixtures/probe-pool.js';
 import { expectSound } from './helpers.js';

@@ -1,12 +1,7 @@
 /** `RedisAllocatorObject`: one allocation as an object — renew, release, open/close, identity. */
 import { describe, expect, it } from 'vitest';
-import {
-  DefaultRedisAllocatorPolicy,
-  type RedisAllocator,
-  type RedisAllocatorObject,
-  silentLogger,
-} from '../../src/index.js';
-import { sleep, testClient, uniquePrefix } from '../helpers/redis.js';
+import type { RedisAllocator, RedisAllocatorObject } from '../../src/index.js';
+import { sleep, testClient } from '../helpers/redis.js';
 import { Probe } from './fixtures/probe.js';
 import { probePool } from './fixtures/probe-pool.js';
 import { expectSound } from './helpers.js';

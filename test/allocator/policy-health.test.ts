@@ -1,13 +1,7 @@
 /** `checkHealthOnce` and `checkHealth`: quarantine for lockDuration, skip held keys, bounded concurrency. */
 import { describe, expect, it } from 'vitest';
-import {
-  DefaultRedisAllocatorPolicy,
-  InvalidArgumentError,
-  type RedisAllocator,
-  type RedisAllocatorObject,
-  silentLogger,
-} from '../../src/index.js';
-import { sleep, testClient, uniquePrefix } from '../helpers/redis.js';
+import { InvalidArgumentError, type RedisAllocator, type RedisAllocatorObject } from '../../src/index.js';
+import { sleep, testClient } from '../helpers/redis.js';
 import { Probe, type ProbeOptions } from './fixtures/probe.js';
 import { probePool } from './fixtures/probe-pool.js';
 import { expectSound } from './helpers.js';
