@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 describe('test harness without redis-server', () => {
   it('fails within seconds, naming apt-get install redis-server and REDIS_URL', () => {
-    const env = { ...process.env, PATH: '/nonexistent' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: '/nonexistent' };
     delete env.REDIS_URL;
     const started = Date.now();
     const run = spawnSync(

@@ -17,64 +17,23 @@ import {
 import { RedisLock } from '../lock/redis-lock.js';
 import { toLifetimeSeconds, toTtlMs } from '../timeout.js';
 import { allocatorScripts as scripts } from './scripts.js';
+import type {
+  AcquireLeaseOptions,
+  AllocatorCoreOptions,
+  FreeOptions,
+  Lease,
+  LifetimeOptions,
+  MallocKeyOptions,
+} from './types.js';
 
-/** Construction options of an allocator. */
-export interface AllocatorCoreOptions {
-  /** Key suffix: keys are `prefix|suffix|pool`, `prefix|suffix:<key>`… Default `"allocator"`. */
-  suffix?: string;
-  /** Tolerance of the inherited conditional lock operations. Default `1e-6`. */
-  eps?: number;
-  /**
-   * Shared mode: allocation rotates the key to the tail of the free list and writes no lock, so
-   * many holders may use one key at once. Default `false` (exclusive leases).
-   */
-  shared?: boolean;
-}
-
-/** Options of `mallocKey`. */
-export interface MallocKeyOptions {
-  /** Lease TTL in seconds (fractional allowed); `<= 0` or `Infinity` = never expires. Default 120. */
-  timeout?: number;
-  /** Soft-binding name: the same name gets the same key back while it is free. Default none. */
-  name?: string | null;
-  /** Soft-binding TTL in seconds; `<= 0` = never expires. Default 3600. */
-  cacheTimeout?: number;
-}
-
-/** Options of an owner-token allocation (`acquireLease`). */
-export interface AcquireLeaseOptions extends MallocKeyOptions {
-  /** GC step run inside the same script before allocating; 0 = none. Default 0. */
-  gcCount?: number;
-  /**
-   * Seconds between folded GC steps across every caller of this pool (a gate key set with
-   * `SET NX PX`): only the call that opens the gate runs the step, so the common malloc pays one
-   * cheap `SET` for GC. A call that finds the free list empty always runs a step and retries.
-   * `0` = a step on every call. Default 0.
-   */
-  gcInterval?: number;
-}
-
-/** A key handed out by `acquireLease`, with the owner token its lock holds. */
-export interface Lease {
-  readonly key: string;
-  /** Unique per allocation; `""` in shared mode (no lock is written). */
-  readonly token: string;
-}
-
-/** Options of the free operations. */
-export interface FreeOptions {
-  /**
-   * New lifetime of the freed entries in seconds (`<= 0` = never expires). Default: keep the
-   * lifetime each entry already had (upstream replaced it, F11).
-   */
-  timeout?: number;
-}
-
-/** Options of `extend` / `assign`. */
-export interface LifetimeOptions {
-  /** Lifetime of the entries in seconds; `<= 0` = never expire. Default -1. */
-  timeout?: number;
-}
+export type {
+  AcquireLeaseOptions,
+  AllocatorCoreOptions,
+  FreeOptions,
+  Lease,
+  LifetimeOptions,
+  MallocKeyOptions,
+};
 
 /** Pool operations of `RedisAllocator`; the object/policy layer is added by the subclass. */
 export class RedisAllocatorCore extends RedisLock {
