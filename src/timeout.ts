@@ -34,3 +34,13 @@ export function toLifetimeSeconds(seconds: unknown, what: string): number {
   const whole = Math.ceil(seconds);
   return whole > MAX_TTL_MS / 1000 ? 0 : whole;
 }
+
+/**
+ * Milliseconds of a gate interval (`gcInterval`): `<= 0` = no gate (0). Unlike a TTL, an infinite
+ * interval has no meaning here and is rejected (disable GC with `gcCount: 0` instead).
+ */
+export function toIntervalMs(seconds: unknown, what: string): number {
+  assertSeconds(seconds, what);
+  if (seconds === Number.POSITIVE_INFINITY) throw new InvalidTimeoutError(what, seconds);
+  return toTtlMs(seconds, what);
+}

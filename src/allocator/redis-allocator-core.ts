@@ -15,7 +15,7 @@ import {
   effectivePrefix,
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
-import { toLifetimeSeconds, toTtlMs } from '../timeout.js';
+import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
 import { allocatorScripts as scripts } from './scripts.js';
 import type {
   AcquireLeaseOptions,
@@ -144,7 +144,7 @@ export class RedisAllocatorCore extends RedisLock {
     if (!Number.isInteger(gcCount) || gcCount < 0) {
       throw new InvalidArgumentError(`gcCount must be a non-negative integer, got ${String(gcCount)}`);
     }
-    const gcGateMs = toTtlMs(options.gcInterval ?? 0, 'gcInterval');
+    const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
     const { lockPrefix, bindPrefix } = this.redisKeys;
     const key = (await scripts.malloc.run(this.redis, this.scriptKeys, [

@@ -31,7 +31,7 @@ export interface AcquireLeaseOptions extends MallocKeyOptions {
    * Seconds between folded GC steps across every caller of this pool (a gate key set with
    * `SET NX PX`): only the call that opens the gate runs the step, so the common malloc pays one
    * cheap `SET` for GC. A call that finds the free list empty always runs a step and retries.
-   * `0` = a step on every call. Default 0.
+   * `<= 0` = a step on every call; `Infinity` is rejected (use `gcCount: 0`). Default 0.
    */
   gcInterval?: number;
 }

@@ -63,6 +63,15 @@ describe('other invalid input', () => {
     expect(await rawPool(allocator)).toEqual(before);
   });
 
+  it('an infinite gcInterval is rejected with InvalidTimeoutError (gcCount: 0 disables GC)', async () => {
+    const allocator = await seededAllocator();
+    const before = await rawPool(allocator);
+    await expect(
+      allocator.acquireLease({ gcCount: 5, gcInterval: Number.POSITIVE_INFINITY }),
+    ).rejects.toBeInstanceOf(InvalidTimeoutError);
+    expect(await rawPool(allocator)).toEqual(before);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('gc(%s) is rejected with InvalidArgumentError', async (count) => {
     const allocator = await seededAllocator();
     await expect(allocator.gc(count)).rejects.toBeInstanceOf(InvalidArgumentError);

@@ -4,7 +4,7 @@
  */
 import { DEFAULTS } from '../../defaults.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { toLifetimeSeconds, toTtlMs } from '../../timeout.js';
+import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../../timeout.js';
 import type { Allocatable } from '../allocatable.js';
 import { RedisAllocatorObject } from '../allocator-object.js';
 import type { RedisAllocator } from '../redis-allocator.js';
@@ -66,7 +66,7 @@ export class DefaultRedisAllocatorPolicy extends RedisAllocatorPolicy {
       throw new InvalidArgumentError(`gcCount must be a non-negative integer, got ${String(this.gcCount)}`);
     }
     this.gcInterval = options.gcInterval ?? DEFAULTS.policyGcInterval;
-    toTtlMs(this.gcInterval, 'gcInterval');
+    toIntervalMs(this.gcInterval, 'gcInterval');
     this.updateInterval = options.updateInterval ?? DEFAULTS.updateInterval;
     if (toTtlMs(this.updateInterval, 'updateInterval') === 0) {
       throw new InvalidArgumentError(`updateInterval must be a positive number of seconds`);
