@@ -23,14 +23,6 @@ export {
 } from './allocator/policy/policy.js';
 export type { RedisAllocatorOptions } from './allocator/redis-allocator.js';
 export { RedisAllocator } from './allocator/redis-allocator.js';
-export type {
-  AcquireLeaseOptions,
-  AllocatorCoreOptions,
-  FreeOptions,
-  Lease,
-  LifetimeOptions,
-  MallocKeyOptions,
-} from './allocator/redis-allocator-core.js';
 export { RedisAllocatorCore } from './allocator/redis-allocator-core.js';
 export {
   defaultWorkerId,
@@ -38,6 +30,14 @@ export {
   type ThreadHealth,
   type ThreadHealthCheckPoolOptions,
 } from './allocator/thread-health-pool.js';
+export type {
+  AcquireLeaseOptions,
+  AllocatorCoreOptions,
+  FreeOptions,
+  Lease,
+  LifetimeOptions,
+  MallocKeyOptions,
+} from './allocator/types.js';
 export { RedisAllocatorUpdater } from './allocator/updater.js';
 export type { RedisClient } from './client.js';
 export { DEFAULTS } from './defaults.js';

@@ -8,7 +8,7 @@ import { InvalidArgumentError, NoHealthyResourceError } from '../errors.js';
 import { assertSeconds } from '../timeout.js';
 import type { Allocatable, ParamsOf } from './allocatable.js';
 import type { RedisAllocator } from './redis-allocator.js';
-import type { FreeOptions, Lease } from './redis-allocator-core.js';
+import type { FreeOptions, Lease } from './types.js';
 
 // Node < 20.4 has no Symbol.asyncDispose; TypeScript's and esbuild's `await using` helpers fall
 // back to this registered symbol, so defining it here keeps both in agreement.

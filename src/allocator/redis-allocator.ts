@@ -7,7 +7,8 @@ import type { Allocatable } from './allocatable.js';
 import type { RedisAllocatorObject } from './allocator-object.js';
 import { DefaultRedisAllocatorPolicy } from './policy/default-policy.js';
 import type { MallocOptions, RedisAllocatorPolicy } from './policy/policy.js';
-import { type AllocatorCoreOptions, type FreeOptions, RedisAllocatorCore } from './redis-allocator-core.js';
+import { RedisAllocatorCore } from './redis-allocator-core.js';
+import type { AllocatorCoreOptions, FreeOptions } from './types.js';
 
 /** Construction options of `RedisAllocator`. */
 export interface RedisAllocatorOptions extends AllocatorCoreOptions {
