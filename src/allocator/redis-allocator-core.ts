@@ -26,15 +26,6 @@ import type {
   MallocKeyOptions,
 } from './types.js';
 
-export type {
-  AcquireLeaseOptions,
-  AllocatorCoreOptions,
-  FreeOptions,
-  Lease,
-  LifetimeOptions,
-  MallocKeyOptions,
-};
-
 /** Pool operations of `RedisAllocator`; the object/policy layer is added by the subclass. */
 export class RedisAllocatorCore extends RedisLock {
   /** True when allocation rotates keys instead of locking them. */
