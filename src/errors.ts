@@ -32,6 +32,11 @@ export class InvalidArgumentError extends RedisAllocatorError {
   override name = 'InvalidArgumentError';
 }
 
+/** A wait for a resource ended because its allocator was closed (`allocator.close()`). */
+export class AllocatorClosedError extends RedisAllocatorError {
+  override name = 'AllocatorClosedError';
+}
+
 /** `refreshUntilHealthy` gave up: no healthy resource within `maxAttempts`. */
 export class NoHealthyResourceError extends RedisAllocatorError {
   override name = 'NoHealthyResourceError';

@@ -39,6 +39,7 @@ export type {
   MallocKeyOptions,
 } from './allocator/types.js';
 export { RedisAllocatorUpdater } from './allocator/updater.js';
+export type { WaitOptions } from './allocator/waiting/options.js';
 export type {
   ClientFamily,
   DedicatedConnection,
@@ -64,6 +65,7 @@ export {
   takeSnapshot,
 } from './diagnostics/snapshot.js';
 export {
+  AllocatorClosedError,
   ClientNotReadyError,
   InvalidArgumentError,
   InvalidKeyError,

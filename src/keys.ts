@@ -83,6 +83,16 @@ export interface AllocatorKeys {
   readonly legacyBindPrefix: string;
   /** Fleet-wide refresh lock of the default policy (upstream's double-prefixed shape). */
   readonly policyLock: string;
+  /** Sorted set of waiting tickets: score -priority, member `<arrival>|<ticket>` (DESIGN.md §10). */
+  readonly waiters: string;
+  /** Hash: field = ticket id, value = `<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<name>`. */
+  readonly tickets: string;
+  /** Counter giving each queued ticket its arrival number. */
+  readonly waiterArrival: string;
+  /** Hand-offs to an allocator instance are pushed to `mailboxPrefix + instance` (a list). */
+  readonly mailboxPrefix: string;
+  /** `alivePrefix + instance` lives while the instance's mailbox loop runs. */
+  readonly alivePrefix: string;
 }
 
 export function allocatorKeys(prefix: string, suffix: string): AllocatorKeys {
@@ -100,5 +110,10 @@ export function allocatorKeys(prefix: string, suffix: string): AllocatorKeys {
     bindPrefix,
     legacyBindPrefix: `${lockPrefix}${bindPrefix}`,
     policyLock: `${lockPrefix}${pool}|policy_update_lock`,
+    waiters: `${pool}|waiters`,
+    tickets: `${pool}|tickets`,
+    waiterArrival: `${pool}|waiters_arrival`,
+    mailboxPrefix: `${pool}|mailbox:`,
+    alivePrefix: `${pool}|alive:`,
   };
 }

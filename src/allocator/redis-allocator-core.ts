@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { type RedisClient, toConnection } from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, PoolCorruptionError } from '../errors.js';
 import {
   type AllocatorKeys,
   allocatorKeys,
@@ -25,6 +25,8 @@ import type {
   LifetimeOptions,
   MallocKeyOptions,
 } from './types.js';
+import { parseWaitOptions } from './waiting/options.js';
+import { LIVENESS_TTL_MS, WaitingRoom } from './waiting/waiting-room.js';
 
 /** Pool operations of `RedisAllocator`; the object/policy layer is added by the subclass. */
 export class RedisAllocatorCore extends RedisLock {
@@ -32,8 +34,10 @@ export class RedisAllocatorCore extends RedisLock {
   readonly shared: boolean;
   /** Every Redis key name of this allocator. */
   readonly redisKeys: AllocatorKeys;
-  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate. */
+  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate, waiters, tickets, arrival. */
   private readonly scriptKeys: readonly string[];
+  /** This instance's waits for a key (DESIGN.md §10); idle and connection-free until one waits. */
+  readonly #waiting: WaitingRoom;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -43,8 +47,15 @@ export class RedisAllocatorCore extends RedisLock {
     super(redis, clusterPrefix, { suffix, eps: options.eps ?? DEFAULTS.eps });
     this.shared = options.shared ?? false;
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
-    const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
-    this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
+    const { pool, head, tail, gcCursor, gcGate, waiters, tickets, waiterArrival } = this.redisKeys;
+    this.scriptKeys = [pool, head, tail, gcCursor, gcGate, waiters, tickets, waiterArrival];
+    this.#waiting = new WaitingRoom({
+      connection: this.connection,
+      keys: this.redisKeys,
+      runPoolScript: (script, args) =>
+        script.run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]),
+      release: (lease) => this.releaseLease(lease),
+    });
   }
 
   // ---- membership -------------------------------------------------------------------------
@@ -125,8 +136,13 @@ export class RedisAllocatorCore extends RedisLock {
   /**
    * `mallocKey` that also returns the owner token written into the lock, for token-checked
    * `releaseLease` / `renewLease`. One script call, GC step included when `gcCount > 0`.
+   * With `wait`, a caller that finds no key queues (fair: priority, then arrival, fleet-wide) and
+   * resolves when a returning key is handed to it; `null` when `wait` runs out; rejects with
+   * `signal.reason` on abort. Waiting callers hold one blocking connection per allocator instance.
+   * @throws InvalidArgumentError / InvalidTimeoutError / InvalidKeyError before any Redis call.
    */
   async acquireLease(options: AcquireLeaseOptions = {}): Promise<Lease | null> {
+    const waitFor = parseWaitOptions(options);
     const ttl = toTtlMs(options.timeout ?? DEFAULTS.leaseTimeout, 'timeout');
     const bindTtl = toTtlMs(options.cacheTimeout ?? DEFAULTS.bindingTimeout, 'cacheTimeout');
     const name = options.name ?? '';
@@ -136,9 +152,10 @@ export class RedisAllocatorCore extends RedisLock {
       throw new InvalidArgumentError(`gcCount must be a non-negative integer, got ${String(gcCount)}`);
     }
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
+    waitFor.signal?.throwIfAborted();
     const token = this.shared ? '' : randomUUID();
     const { lockPrefix, bindPrefix } = this.redisKeys;
-    const key = (await scripts.malloc.run(this.connection, this.scriptKeys, [
+    const args = [
       lockPrefix,
       bindPrefix,
       this.shared ? '1' : '0',
@@ -148,8 +165,38 @@ export class RedisAllocatorCore extends RedisLock {
       bindTtl,
       gcCount,
       gcGateMs,
-    ])) as string | null;
-    return key === null ? null : { key, token };
+    ];
+    if (waitFor.waitMs === 0) {
+      const key = await scripts.malloc.run(this.connection, this.scriptKeys, args);
+      return typeof key === 'string' ? { key, token } : null;
+    }
+    const queueScore = String(-waitFor.priority);
+    return this.#waiting.acquire(waitFor, token, async (ticket) => {
+      const reply = await scripts.malloc.run(this.connection, this.scriptKeys, [
+        ...args,
+        '1',
+        ticket,
+        this.#waiting.instance,
+        queueScore,
+        LIVENESS_TTL_MS,
+      ]);
+      if (typeof reply === 'string') return { key: reply, token };
+      if (reply === 1) return 'queued';
+      throw new PoolCorruptionError(`a waiting malloc answered ${JSON.stringify(reply)}`);
+    });
+  }
+
+  /**
+   * Ends this instance's waits in progress (they reject with `AllocatorClosedError`) and closes its
+   * blocking connection. Leases stay as they are; the allocator stays usable (a later wait opens a
+   * new connection). `await using allocator = new RedisAllocator(…)` calls it.
+   */
+  async close(): Promise<void> {
+    await this.#waiting.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /**

@@ -1,4 +1,5 @@
 /** Options and results of the allocator's pool operations (seconds, fractional allowed). */
+import type { WaitOptions } from './waiting/options.js';
 
 /** Construction options of an allocator. */
 export interface AllocatorCoreOptions {
@@ -13,8 +14,8 @@ export interface AllocatorCoreOptions {
   shared?: boolean;
 }
 
-/** Options of `mallocKey`. */
-export interface MallocKeyOptions {
+/** Options of `mallocKey` (with `wait`, `signal`, `priority`: see `WaitOptions`). */
+export interface MallocKeyOptions extends WaitOptions {
   /** Lease TTL in seconds (fractional allowed); `<= 0` or `Infinity` = never expires. Default 120. */
   timeout?: number;
   /** Soft-binding name: the same name gets the same key back while it is free. Default none. */

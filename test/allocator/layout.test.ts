@@ -30,6 +30,11 @@ describe('Redis layout', () => {
       bindPrefix: 'app|allocator-cache:bind:',
       legacyBindPrefix: 'app|allocator:app|allocator-cache:bind:',
       policyLock: 'app|allocator:app|allocator|pool|policy_update_lock',
+      waiters: 'app|allocator|pool|waiters',
+      tickets: 'app|allocator|pool|tickets',
+      waiterArrival: 'app|allocator|pool|waiters_arrival',
+      mailboxPrefix: 'app|allocator|pool|mailbox:',
+      alivePrefix: 'app|allocator|pool|alive:',
     });
   });
 

@@ -97,6 +97,9 @@ export class DefaultRedisAllocatorPolicy extends RedisAllocatorPolicy {
       name: obj?.name || null,
       gcCount: this.gcCount,
       gcInterval: this.gcInterval,
+      wait: options.wait,
+      signal: options.signal,
+      priority: options.priority,
     });
     if (lease === null) return null;
     const allocation = new RedisAllocatorObject(allocator, lease, obj, options.params);

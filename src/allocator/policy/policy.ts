@@ -7,10 +7,11 @@ import type { Allocatable, ParamsOf } from '../allocatable.js';
 import type { RedisAllocatorObject } from '../allocator-object.js';
 import { consoleLogger, type Logger } from '../logger.js';
 import type { RedisAllocator } from '../redis-allocator.js';
+import type { WaitOptions } from '../waiting/options.js';
 import { checkPoolHealth } from './health-check.js';
 
-/** Options of `allocator.malloc` / `policy.malloc`. */
-export interface MallocOptions<U extends Allocatable = Allocatable> {
+/** Options of `allocator.malloc` / `policy.malloc` (with `wait`, `signal`, `priority`: see `WaitOptions`). */
+export interface MallocOptions<U extends Allocatable = Allocatable> extends WaitOptions {
   /** Lease TTL in seconds (fractional allowed); `<= 0` or `Infinity` = never expires. Default 120. */
   timeout?: number;
   /** Object to configure for the key; its `name` (if any) is the soft-binding name. */

@@ -3,6 +3,8 @@
 -- KEYS[1]  pool hash          KEYS[2]  head pointer     KEYS[3]  tail pointer
 -- KEYS[4]  GC cursor (HSCAN cursor of the incremental GC)
 -- KEYS[5]  GC gate: while it exists, mallocs skip the GC step (SET NX PX ARGV[9])
+-- KEYS[6]  waiter queue (sorted set)   KEYS[7]  ticket data (hash)
+-- KEYS[8]  arrival counter of the waiter queue (INCR)
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  soft-binding key prefix "P|S-cache:bind:"
 -- ARGV[3]  "1" shared mode, "0" exclusive mode
@@ -13,7 +15,17 @@
 -- ARGV[8]  GC step size folded into this call, "0" = no GC (the policy folds GC in here)
 -- ARGV[9]  GC gate in milliseconds: at most one GC step per gate period across all callers;
 --          "0" = a GC step on every call
--- Returns  the allocated key, or nil (false) when no key is free.
+-- ARGV[10] "1" = queue a ticket when no key can be had now (a waiting malloc), "0" = answer now
+-- ARGV[11] ticket id "<instance>:<n>" (waiting only)
+-- ARGV[12] instance id of the caller's allocator; its mailbox receives the hand-off
+-- ARGV[13] queue score = -priority, a decimal integer (waiting only)
+-- ARGV[14] liveness TTL of the instance in milliseconds (waiting only)
+-- Returns  the allocated key; nil (false) when no key is free; 1 when a ticket was queued (the
+--          key will arrive in the instance's mailbox as "<ticket>|<token>|<key>").
+--
+-- Waiters first (DESIGN.md §10): while tickets are queued a malloc serves them before itself. A
+-- waiting caller queues behind them (and the free keys found are handed out in queue order, its
+-- own ticket included); a non-waiting caller gets nil unless serving emptied the queue.
 --
 -- GC rule: with ARGV[8] > 0, a call runs one GC step when it opens the gate, and always when the
 -- free list is empty (then it retries the pop), so an exhausted pool still reclaims ended leases.
@@ -33,11 +45,33 @@ local name = ARGV[6]
 local bindTtl = tonumber(ARGV[7])
 local gcCount = tonumber(ARGV[8])
 local gcGate = tonumber(ARGV[9])
+local waiting = ARGV[10] == '1'
 
 local collected = false
 if gcCount > 0 and (gcGate == 0 or rcall('SET', KEYS[5], '1', 'NX', 'PX', gcGate)) then
   gcStep(KEYS[4], gcCount)
   collected = true
+end
+
+-- Queues this caller's ticket and marks its instance alive (its mailbox loop keeps it so).
+local function enqueue()
+  local ticket = ARGV[11]
+  local arrival = string.format('%015d', rcall('INCR', KEYS[8]))
+  rcall('ZADD', waitersKey, ARGV[13], arrival .. '|' .. ticket)
+  rcall('HSET', ticketsKey, ticket,
+    arrival .. '|' .. ARGV[12] .. '|' .. token .. '|' .. ARGV[4] .. '|' .. ARGV[7] .. '|' .. name)
+  rcall('SET', poolBase .. '|pool|alive:' .. ARGV[12], '1', 'PX', ARGV[14])
+  return 1
+end
+
+if rcall('EXISTS', waitersKey) == 1 then
+  if waiting then
+    enqueue()
+    serveQueue()
+    return 1
+  end
+  serveQueue()
+  if rcall('EXISTS', waitersKey) == 1 then return false end
 end
 
 -- SET NX is both the "is it held?" test and the acquisition: one call instead of EXISTS + SET.
@@ -113,4 +147,5 @@ end
 local item = pop()
 if not item and gcCount > 0 and not collected and gcStep(KEYS[4], gcCount) > 0 then item = pop() end
 if item and rebind then bind(bindKey, item) end
+if not item and waiting then return enqueue() end
 return item

@@ -4,6 +4,8 @@
 --   KEYS[1]  pool hash     field = resource key, value = "prev||next||expiry"
 --   KEYS[2]  head pointer  resource key at the head of the free list, "" when empty
 --   KEYS[3]  tail pointer  resource key at the tail of the free list, "" when empty
+--   KEYS[6]  waiter queue  sorted set "P|S|pool|waiters" (DESIGN.md §10), see the queue paragraph
+--   KEYS[7]  ticket data   hash "P|S|pool|tickets", field = ticket id
 --   ARGV[1]  lock-key prefix ("P|S:"); the allocation lock of key k is ARGV[1]..k
 --
 -- A free node has real neighbours (or "") in prev/next; an allocated entry ("member, not on the
@@ -53,6 +55,29 @@ end
 local function expiryIn(lifetime)
   if lifetime > 0 then return tostring(now() + lifetime) end
   return '-1'
+end
+
+-- The waiter queue (DESIGN.md §10). Member "<arrival, 15 digits>|<ticket id>" with score
+-- -priority: the first waiter is the lowest score, then the lowest member (higher priority first,
+-- then arrival order). Ticket data "<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<name>";
+-- token "" is a shared-mode waiter. Per-instance keys derive from the lock prefix ARGV[1] = "P|S:"
+-- so they carry the pool's prefix and hash tag: mailbox list "P|S|pool|mailbox:<instance>",
+-- liveness key "P|S|pool|alive:<instance>"; bindings are "P|S-cache:bind:<name>".
+local waitersKey, ticketsKey = KEYS[6], KEYS[7]
+local poolBase = string.sub(lockPrefix, 1, -2)
+-- A mailbox outlives its instance by this long at most (a hand-off to a process that just died).
+local MAILBOX_TTL_MS = 60000
+
+-- Ticket data as {arrival, instance, token, ttlMs, bindTtlMs, name}; the name may contain "|".
+local function decodeTicket(data)
+  local fields, start = {}, 1
+  for i = 1, 5 do
+    local stop = string.find(data, '|', start, true)
+    fields[i] = string.sub(data, start, stop - 1)
+    start = stop + 1
+  end
+  fields[6] = string.sub(data, start)
+  return fields
 end
 
 local function setLink(item, prev, nxt)
@@ -127,6 +152,58 @@ local function pushToTail(item, expiry)
   linkAtTail(item, expiry, tail, tailValue)
 end
 
+-- THE hand-off: every key that comes back (release, free, GC reclaim, extend/assign) is offered
+-- here to the first live waiter before the free list, so no newcomer can take it first. Waiters
+-- queue only while the free list is empty, so callers ask only when it is (the uncontended path
+-- pays nothing). Tickets of dead instances (liveness key gone) are dropped on the way. An
+-- exclusive waiter gets the key locked with its token and TTL, kept allocated with `expiry`, and
+-- its binding re-pointed; then true. Shared-mode waiters (token "") all get the key, which still
+-- goes to the free list (false). Delivery: "<ticket>|<token>|<key>" pushed to the mailbox.
+local function handOff(item, expiry)
+  while true do
+    local first = rcall('ZPOPMIN', waitersKey)[1]
+    if not first then return false end
+    local ticket = string.sub(first, 17)
+    local data = rcall('HGET', ticketsKey, ticket)
+    rcall('HDEL', ticketsKey, ticket)
+    local waiter = data and decodeTicket(data)
+    if waiter and rcall('EXISTS', poolBase .. '|pool|alive:' .. waiter[2]) == 1 then
+      local token, ttl, bindTtl, name = waiter[3], tonumber(waiter[4]), tonumber(waiter[5]), waiter[6]
+      if token ~= '' then
+        if ttl > 0 then
+          rcall('SET', lockPrefix .. item, token, 'PX', ttl)
+        else
+          rcall('SET', lockPrefix .. item, token)
+        end
+        markAllocated(item, expiry)
+      end
+      if name ~= '' then
+        local bindKey = poolBase .. '-cache:bind:' .. name
+        if bindTtl > 0 then
+          rcall('SET', bindKey, item, 'PX', bindTtl)
+        else
+          rcall('SET', bindKey, item)
+        end
+      end
+      local mailbox = poolBase .. '|pool|mailbox:' .. waiter[2]
+      rcall('RPUSH', mailbox, ticket .. '|' .. token .. '|' .. item)
+      rcall('PEXPIRE', mailbox, MAILBOX_TTL_MS)
+      if token ~= '' then return true end
+    end
+  end
+end
+
+-- Puts a key that is not on the free list back into circulation (GC reclaim, a key added by
+-- extend/assign): to the first waiter when the free list is empty, else at the tail.
+local function comeBack(item, expiry)
+  local tail = rcall('GET', tailKey) or ''
+  if tail == '' then
+    if not handOff(item, expiry) then linkAtTail(item, expiry, '', nil) end
+    return
+  end
+  linkAtTail(item, expiry, tail, rcall('HGET', poolKey, tail))
+end
+
 -- Takes a pool member off the free list (if it is on it) and deletes its entry.
 local function removeMember(item, value)
   local prev, nxt = decode(value)
@@ -145,7 +222,7 @@ local function addMember(item, expiry)
   elseif rcall('EXISTS', lockPrefix .. item) == 1 then
     markAllocated(item, expiry)
   else
-    pushToTail(item, expiry)
+    comeBack(item, expiry)
   end
 end
 
@@ -164,6 +241,7 @@ local function returnToFreeList(item, newExpiry)
   if not value then return 0 end
   local prev, _, expiry = decode(value)
   if prev ~= ALLOCATED then return 0 end
+  if tail == '' and handOff(item, newExpiry or expiry) then return 1 end
   linkAtTail(item, newExpiry or expiry, tail, tailValue)
   return 1
 end
@@ -186,7 +264,7 @@ local function collectEntry(item, value)
     return 0
   end
   if locked then return 0 end
-  pushToTail(item, expiry)
+  comeBack(item, expiry)
   return 1
 end
 
@@ -206,4 +284,24 @@ local function gcStep(cursorKey, count)
   end
   rcall('SET', cursorKey, scan[1])
   return reclaimed
+end
+
+-- Hands free keys to queued waiters, head first, while both exist: keys that reached the free list
+-- without a hand-off (a Python process's free). Locked heads leave the list as in malloc's pop,
+-- expired ones leave the pool; a key no exclusive waiter took is linked at the tail again.
+local function serveQueue()
+  while rcall('EXISTS', waitersKey) == 1 do
+    local head = rcall('GET', headKey)
+    if not head or head == '' then return end
+    local value = rcall('HGET', poolKey, head)
+    if not value then error('pool corrupt: head ' .. head .. ' has no entry') end
+    local _, nxt, expiry = decode(value)
+    if isExpired(expiry) then
+      detachHead(head, nxt, expiry, false)
+    else
+      local locked = rcall('EXISTS', lockPrefix .. head) == 1
+      detachHead(head, nxt, expiry, true)
+      if not locked and not handOff(head, expiry) then pushToTail(head, expiry) end
+    end
+  end
 end

@@ -1,0 +1,38 @@
+-- cancel: a waiter gives up (wait ran out, signal aborted, allocator closed): leave nothing behind.
+--
+-- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
+-- KEYS[4]  GC cursor    KEYS[5]  GC gate         (unused here; the allocator passes one key list)
+-- KEYS[6]  waiter queue (sorted set)             KEYS[7]  ticket data (hash)
+-- ARGV[1]  lock-key prefix "P|S:"
+-- ARGV[2]  ticket id "<instance>:<n>"
+-- ARGV[3]  instance id (whose mailbox may already hold the hand-off)
+-- ARGV[4]  the ticket's owner token ("" for a shared-mode waiter)
+-- Returns  1 when the ticket was still queued and is now gone;
+--          2 when the key had already been handed over and was still in the mailbox: the message
+--            is removed and the key released again, to the next waiter first;
+--          0 when neither: the instance's mailbox loop has already read the hand-off (it releases
+--            keys of tickets nobody waits for), or the ticket was dropped as dead.
+
+-- @include pool
+
+local ticket, token = ARGV[2], ARGV[4]
+local data = rcall('HGET', ticketsKey, ticket)
+if data then
+  rcall('ZREM', waitersKey, string.sub(data, 1, 15) .. '|' .. ticket)
+  rcall('HDEL', ticketsKey, ticket)
+  return 1
+end
+local mailbox = poolBase .. '|pool|mailbox:' .. ARGV[3]
+local prefix = ticket .. '|' .. token .. '|'
+for _, message in ipairs(rcall('LRANGE', mailbox, 0, -1)) do
+  if string.sub(message, 1, #prefix) == prefix then
+    rcall('LREM', mailbox, 1, message)
+    local item = string.sub(message, #prefix + 1)
+    if token ~= '' and rcall('GET', lockPrefix .. item) == token then
+      rcall('DEL', lockPrefix .. item)
+      returnToFreeList(item)
+    end
+    return 2
+  end
+end
+return 0
