@@ -56,6 +56,9 @@ export class NodeRedisConnection implements RedisConnection {
 
   async openDedicated(): Promise<DedicatedConnection> {
     const duplicate = this.client.duplicate();
+    // A dropped socket also rejects the pending command, which is how the owner learns of it; an
+    // 'error' event without a listener would crash the process instead.
+    (duplicate as unknown as { on(event: 'error', listener: () => void): void }).on('error', () => {});
     await duplicate.connect();
     return new DedicatedNodeRedisConnection(duplicate, this.isCluster);
   }

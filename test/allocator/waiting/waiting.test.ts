@@ -10,19 +10,21 @@ import {
   InvalidArgumentError,
   type Lease,
   RedisAllocator,
+  type RedisClient,
 } from '../../../src/index.js';
+import { libraryClient } from '../../helpers/clients.js';
 import { rawClient, sleep, testClient, uniquePrefix } from '../../helpers/redis.js';
 import { expectSound } from '../helpers.js';
 import { expectNothingLeft, outcome, queued, untilQueued } from './helpers.js';
 
-const redis = testClient();
+const redis = libraryClient();
 const open: RedisAllocator[] = [];
 
 afterEach(async () => {
   await Promise.all(open.splice(0).map((allocator) => allocator.close()));
 });
 
-function allocator(prefix: string, options: { shared?: boolean; client?: Redis } = {}) {
+function allocator(prefix: string, options: { shared?: boolean; client?: RedisClient } = {}) {
   const made = new RedisAllocator(options.client ?? redis, prefix, { shared: options.shared });
   open.push(made);
   return made;
@@ -47,7 +49,7 @@ describe('waiting malloc', () => {
 
   it('serves waiters of two allocator instances strictly in arrival order', async () => {
     const prefix = uniquePrefix('fifo');
-    const second = testClient();
+    const second = libraryClient();
     const a = allocator(prefix);
     const b = allocator(prefix, { client: second });
     const [held] = await exhausted(a, ['only']);
@@ -100,7 +102,7 @@ describe('waiting malloc', () => {
   it('a returned key goes to the waiter, never to a newcomer that does not wait', async () => {
     const prefix = uniquePrefix('newcomer');
     const pool = allocator(prefix);
-    const other = allocator(prefix, { client: testClient() });
+    const other = allocator(prefix, { client: libraryClient() });
     const [held] = await exhausted(pool, ['only']);
     const waiting = pool.acquireLease({ wait: 30 });
     await untilQueued(pool, 1);
