@@ -3,7 +3,7 @@
  * change is one Lua script call; Redis is the only source of truth (no pool state in this object).
  */
 import { randomUUID } from 'node:crypto';
-import { type RedisClient, toConnection } from '../client/index.js';
+import { integerReply, type RedisClient, toConnection } from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { InvalidArgumentError, PoolCorruptionError } from '../errors.js';
 import {
@@ -184,6 +184,12 @@ export class RedisAllocatorCore extends RedisLock {
       if (reply === 1) return 'queued';
       throw new PoolCorruptionError(`a waiting malloc answered ${JSON.stringify(reply)}`);
     });
+  }
+
+  /** Number of waiters queued for this pool, fleet-wide (live or not yet skipped). O(1). */
+  async queueLength(): Promise<number> {
+    const { waiters } = this.redisKeys;
+    return integerReply(await this.connection.send('ZCARD', [waiters], waiters));
   }
 
   /**

@@ -57,4 +57,48 @@ describe('allocator on Redis Cluster', () => {
       await allocator.clear();
     }
   });
+
+  it('waiting works across a 3-master cluster: queue order, hand-off, lease expiry, abort', async () => {
+    for (const prefix of ['w-alpha', 'w-beta', 'w-gamma']) {
+      const allocator = new RedisAllocator(client, prefix);
+      const other = new RedisAllocator(client, prefix);
+      await allocator.extend(['only']);
+      const held = (await allocator.acquireLease({ timeout: 60 }))!;
+      const order: string[] = [];
+      const first = allocator.acquireLease({ wait: 30 }).then((lease) => {
+        order.push('first');
+        return lease!;
+      });
+      await waitUntil(async () => (await allocator.queueLength()) === 1);
+      const controller = new AbortController();
+      const aborted = other.acquireLease({ wait: 30, signal: controller.signal }).catch((e: unknown) => e);
+      await waitUntil(async () => (await allocator.queueLength()) === 2);
+      const second = other.acquireLease({ wait: 30, timeout: 1 }).then((lease) => {
+        order.push('second');
+        return lease!;
+      });
+      await waitUntil(async () => (await allocator.queueLength()) === 3);
+      controller.abort(new Error('gone'));
+      expect(await aborted).toEqual(new Error('gone'));
+      expect(await allocator.releaseLease(held)).toBe(true);
+      expect((await first).key).toBe('only');
+      await allocator.releaseLease(await first);
+      expect((await second).key).toBe('only'); // its 1 s lease then runs out…
+      const third = await allocator.acquireLease({ wait: 30 }); // …and reaches this waiter
+      expect(third?.key).toBe('only');
+      expect(order).toEqual(['first', 'second']);
+      expect(await allocator.queueLength()).toBe(0);
+      await expectSound(allocator);
+      await Promise.all([allocator.close(), other.close()]);
+      await allocator.clear();
+    }
+  }, 60_000);
 });
+
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in 20 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
