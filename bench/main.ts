@@ -14,6 +14,7 @@ import { runMemory } from './memory.js';
 import { runProfile } from './profile.js';
 import { runScaling } from './scaling.js';
 import { runThroughput } from './throughput.js';
+import { runWaiting } from './waiting.js';
 
 type FigureRunner = (env: BenchRedis, config: BenchConfig, prefix: string) => Promise<FigureResult>;
 
@@ -23,6 +24,7 @@ const FIGURES: Record<string, FigureRunner> = {
   scaling: runScaling,
   contention: runContention,
   memory: runMemory,
+  waiting: runWaiting,
 };
 
 const RESULTS_PATH = fileURLToPath(new URL('./results/latest.json', import.meta.url));

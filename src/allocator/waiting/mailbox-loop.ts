@@ -1,8 +1,8 @@
 /**
- * The one blocking reader of an allocator instance (DESIGN.md §10): `BLPOP` on the instance's
+ * The one blocking reader of an allocator instance (DESIGN.md §10): `BLMPOP` on the instance's
  * mailbox over a dedicated connection, opened on the first wait and closed after a short idle
  * spell. Between reads it runs the owner's once-a-second tick (the drain). Its Redis traffic does
- * not grow with the number of waiters: one `BLPOP` per hand-off, plus at most one timeout read and
+ * not grow with the number of waiters: at most one read per hand-off, plus at most one timeout read and
  * one tick per second.
  */
 import type { DedicatedConnection, RedisConnection } from '../../client/index.js';
@@ -13,13 +13,15 @@ const BLOCK_SECONDS = 1;
 const IDLE_CLOSE_MS = 2000;
 /** Pause before reopening after the connection failed (Redis restarting, network). */
 const RETRY_MS = 250;
+/** Hand-offs taken from the mailbox by one read (BLMPOP COUNT). */
+const BATCH = 128;
 
 export interface MailboxLoopOwner {
   /** Called with every message read from the mailbox. */
   deliver(message: string): void;
   /** True while the instance has waiters (the loop stays open and ticks). */
   hasWaiters(): boolean;
-  /** Runs between reads while there are waiters; the owner decides when work is due. */
+  /** Called after each read while there are waiters; the owner decides when work is due. Never rejects. */
   tick(): Promise<void>;
 }
 
@@ -27,6 +29,8 @@ export class MailboxLoop {
   #running: Promise<void> | undefined;
   #connection: DedicatedConnection | undefined;
   #stopping = false;
+  /** Redis before 7.0 has no BLMPOP: then one BLPOP per hand-off. */
+  #multiPop = true;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -55,8 +59,38 @@ export class MailboxLoop {
     }
   }
 
+  /**
+   * Blocks until the mailbox has messages and takes them all (up to BATCH) in one command, so
+   * hand-offs that arrive together cost one read, not one round trip each.
+   */
+  async #read(connection: DedicatedConnection): Promise<string[]> {
+    const { mailbox } = this;
+    if (this.#multiPop) {
+      try {
+        const reply = await connection.send(
+          'BLMPOP',
+          [BLOCK_SECONDS, 1, mailbox, 'LEFT', 'COUNT', BATCH],
+          mailbox,
+        );
+        return Array.isArray(reply) && Array.isArray(reply[1]) ? (reply[1] as string[]) : [];
+      } catch (error) {
+        if (!(error instanceof Error && /unknown command/i.test(error.message))) throw error;
+        this.#multiPop = false;
+      }
+    }
+    const reply = await connection.send('BLPOP', [mailbox, BLOCK_SECONDS], mailbox);
+    return Array.isArray(reply) && typeof reply[1] === 'string' ? [reply[1]] : [];
+  }
+
+  /**
+   * Reads with a second read always queued behind the first on the same connection: Redis starts
+   * blocking on it the moment the first returns, so a hand-off arriving while the first reply is
+   * on its way back waits for no extra round trip. (The reads still return one batch per hand-off
+   * or per idle second.)
+   */
   async #run(): Promise<void> {
     let idleSince: number | undefined;
+    let next: Promise<string[]> | undefined;
     try {
       while (!this.#stopping) {
         if (this.owner.hasWaiters()) idleSince = undefined;
@@ -65,13 +99,17 @@ export class MailboxLoop {
           if (performance.now() - idleSince >= IDLE_CLOSE_MS) return;
         }
         try {
-          this.#connection ??= await this.connection.openDedicated();
-          const reply = await this.#connection.send('BLPOP', [this.mailbox, BLOCK_SECONDS], this.mailbox);
-          if (Array.isArray(reply) && typeof reply[1] === 'string') this.owner.deliver(reply[1]);
-          if (this.owner.hasWaiters()) await this.owner.tick();
+          const connection = (this.#connection ??= await this.connection.openDedicated());
+          const current = next ?? this.#read(connection);
+          next = this.#read(connection);
+          next.catch(() => {}); // its failure is seen when it becomes current
+          for (const message of await current) this.owner.deliver(message);
+          // Not awaited: a drain on the shared connection must not hold up the next delivery.
+          if (this.owner.hasWaiters()) void this.owner.tick();
         } catch {
           // Connection lost or Redis restarting: reopen after a pause. Waiters are not failed here;
           // their tickets stay queued, and a ticket dropped meanwhile is re-queued by the tick.
+          next = undefined;
           const broken = this.#connection;
           this.#connection = undefined;
           await broken?.close().catch(() => {});
@@ -82,6 +120,9 @@ export class MailboxLoop {
       const open = this.#connection;
       this.#connection = undefined;
       await open?.close().catch(() => {});
+      // A read still queued when the loop ends may hold hand-offs: deliver them (to a waiter, or
+      // back to the pool when nobody waits any more).
+      for (const message of await (next ?? Promise.resolve([])).catch(() => [])) this.owner.deliver(message);
     }
   }
 }

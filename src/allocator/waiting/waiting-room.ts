@@ -42,6 +42,8 @@ export class WaitingRoom {
   readonly #loop: MailboxLoop;
   #sequence = 0;
   #lastDrain = 0;
+  /** Tickets the last drain found neither queued nor in the mailbox. */
+  #missing = new Set<string>();
 
   constructor(private readonly host: WaitingRoomHost) {
     const mailbox = host.keys.mailboxPrefix + this.instance;
@@ -159,7 +161,7 @@ export class WaitingRoom {
   async #drainIfDue(): Promise<void> {
     const now = performance.now();
     if (now - this.#lastDrain < DRAIN_INTERVAL_MS) return;
-    this.#lastDrain = now;
+    this.#lastDrain = now; // also keeps a second drain from starting while this one runs
     const queued = [...this.#waiters.values()].filter((w) => w.state === 'queued' && w.wantsKey);
     let lost: RedisReply;
     try {
@@ -172,14 +174,19 @@ export class WaitingRoom {
     } catch {
       return; // the next tick tries again
     }
-    // Tickets dropped as dead while this process stalled queue again (behind the others).
-    for (const ticket of Array.isArray(lost) ? lost : []) {
-      const waiter = this.#waiters.get(String(ticket));
-      if (waiter?.wantsKey && waiter.state === 'queued') {
+    // Tickets dropped as dead while this process stalled queue again (behind the others). A
+    // ticket counts as lost only when two drains in a row miss it: a hand-off the mailbox loop
+    // has read but not yet delivered is missing from Redis for a moment too.
+    const missing = new Set((Array.isArray(lost) ? lost : []).map(String));
+    for (const ticket of missing) {
+      const waiter = this.#waiters.get(ticket);
+      if (this.#missing.has(ticket) && waiter?.wantsKey && waiter.state === 'queued') {
         waiter.state = 'enqueuing';
+        missing.delete(ticket);
         void this.#enqueue(waiter);
       }
     }
+    this.#missing = missing;
   }
 
   async #releaseQuietly(lease: Lease): Promise<void> {

@@ -215,7 +215,7 @@ describe('giving up leaves nothing behind', () => {
         // runs (the cancel script then takes it back); in even rounds the reader may have it already.
         const reader = String(await raw.call('CLIENT', 'LIST'))
           .split('\n')
-          .find((line) => line.includes('cmd=blpop'));
+          .find((line) => line.includes('cmd=blmpop'));
         await raw.call('CLIENT', 'KILL', 'ID', reader!.match(/id=(\d+)/)![1]!);
       }
       // Same connection: the release (hand-off to the first waiter) reaches Redis before the cancel

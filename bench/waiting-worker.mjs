@@ -1,0 +1,106 @@
+// One process of the waiting figure (issue 9). Plain ESM on a snapshot of the built library.
+// IPC: the parent sends { phase, ... }; the worker answers with a report. Every Redis command
+// this process sends (its main client and every duplicate, i.e. the blocking connection) is
+// counted, so "client commands per acquisition" is exact, not estimated.
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { Semaphore } from 'redis-semaphore';
+
+const [url, prefix, libraryPath, trivialScript] = process.argv.slice(2);
+const { RedisAllocator } = await import(pathToFileURL(libraryPath).href);
+
+let commands = 0;
+/** Counts every command a client (and its duplicates) sends. */
+function counted(client) {
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (command, stream) => {
+    commands++;
+    return send(command, stream);
+  };
+  const duplicate = client.duplicate.bind(client);
+  client.duplicate = (...args) => counted(duplicate(...args));
+  return client;
+}
+
+const client = counted(new Redis(url, { maxRetriesPerRequest: 3 }));
+const sha = await client.script('LOAD', trivialScript);
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Closed loops that wait for a key, hold it `holdMs`, release it; until `end`. */
+async function contend({ subject, loops, holdMs, seconds, limit, key, pool }) {
+  const allocator = new RedisAllocator(client, pool);
+  const events = []; // [kind, key, t]: 'g' grant, 'r' release sent
+  let acquisitions = 0;
+  let heldMs = 0;
+  const rtts = [];
+  const start = now();
+  const end = start + seconds * 1000;
+  commands = 0;
+  const loop = async () => {
+    // One Semaphore per loop: an instance is one holder identity in redis-semaphore.
+    const semaphore = new Semaphore(client, key, limit, { acquireTimeout: 600_000, lockTimeout: 600_000 });
+    while (now() < end) {
+      if (subject === 'allocator') {
+        const lease = await allocator.acquireLease({ wait: 600, timeout: 600 });
+        const granted = now();
+        events.push(['g', lease.key, granted]);
+        await sleep(holdMs);
+        const released = now();
+        events.push(['r', lease.key, released]);
+        heldMs += Math.min(released, end) - Math.min(granted, end);
+        acquisitions++;
+        await allocator.releaseLease(lease);
+      } else {
+        await semaphore.acquire();
+        const granted = now();
+        await sleep(holdMs);
+        const released = now();
+        heldMs += Math.min(released, end) - Math.min(granted, end);
+        acquisitions++;
+        await semaphore.release();
+      }
+    }
+  };
+  // The yardstick: one trivial EVALSHA on the same connection, under the same load (its own
+  // commands are not counted as the subject's).
+  const ceiling = async () => {
+    while (now() < end) {
+      const t0 = performance.now();
+      await client.evalsha(sha, 1, `${prefix}:ceiling`);
+      rtts.push(performance.now() - t0);
+      await sleep(5);
+    }
+  };
+  await Promise.all([...Array.from({ length: loops }, loop), ceiling()]);
+  const sent = commands - rtts.length;
+  await allocator.close();
+  return { acquisitions, commands: sent, heldMs, events, rtts, start, end };
+}
+
+/** Queues one waiter (parent serialises arrivals); reports its grant time when served. */
+const fairnessAllocator = new RedisAllocator(client, prefix);
+const grants = [];
+function queueOne({ label, priority, holdMs }) {
+  void fairnessAllocator.acquireLease({ wait: 600, priority }).then(async (lease) => {
+    grants.push([label, now()]);
+    await sleep(holdMs);
+    await fairnessAllocator.releaseLease(lease);
+  });
+}
+
+process.on('message', async (message) => {
+  if (message.phase === 'stop') {
+    await fairnessAllocator.close();
+    await client.quit();
+    process.disconnect();
+    return;
+  }
+  if (message.phase === 'contend') process.send(await contend(message));
+  else if (message.phase === 'queue') {
+    queueOne(message);
+    process.send({ queued: true });
+  } else if (message.phase === 'grants') process.send({ grants: grants.splice(0) });
+});
+process.send({ ready: true });

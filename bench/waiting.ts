@@ -1,0 +1,266 @@
+/**
+ * The waiting figure (issue 9): waiters contending for 8 resources from 2 processes, each holding
+ * its key a few milliseconds, beside redis-semaphore (acquireTimeout long, default retryInterval)
+ * on the same workload; then fairness with arrivals serialised across both processes.
+ * Run alone with `npm run bench:waiting`; `--check` runs the short version.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RedisAllocator } from 'redis-allocator';
+import type { BenchConfig } from './lib/config.js';
+import type { BenchRedis } from './lib/redis.js';
+import { type Check, type FigureResult, type Ratio, type Row, ratio } from './lib/report.js';
+import { median, quantile } from './lib/stats.js';
+import { resourceKeys, TRIVIAL_SCRIPT } from './lib/subjects.js';
+
+const WORKER = fileURLToPath(new URL('./waiting-worker.mjs', import.meta.url));
+const SNAPSHOTS = fileURLToPath(new URL('./results/', import.meta.url));
+const PROCESSES = 2;
+const RESOURCES = 8;
+const HOLD_MS = 5;
+/** Waiters of the fairness phases (one key, arrivals serialised). */
+const FAIR_WAITERS = 64;
+
+type Report = {
+  acquisitions: number;
+  commands: number;
+  heldMs: number;
+  events: Array<['g' | 'r', string, number]>;
+  rtts: number[];
+  start: number;
+  end: number;
+};
+
+function request<T>(child: ChildProcess, message: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`waiting worker exited (${code})`));
+    child.once('exit', onExit);
+    child.once('message', (reply) => {
+      child.off('exit', onExit);
+      resolve(reply as T);
+    });
+    if (Object.keys(message).length > 0) child.send(message);
+  });
+}
+
+/** Copies dist/ so a concurrent build cannot pull the library from under the workers. */
+function snapshotLibrary(): { entry: string; dir: string } {
+  const entry = fileURLToPath(import.meta.resolve('redis-allocator'));
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build`);
+  mkdirSync(SNAPSHOTS, { recursive: true });
+  const dir = mkdtempSync(join(SNAPSHOTS, '.library-'));
+  cpSync(dirname(entry), dir, { recursive: true });
+  return { entry: join(dir, basename(entry)), dir };
+}
+
+/** Release sent → the next grant of the same key (any process), in ms. */
+function handOffLatencies(reports: Report[]): number[] {
+  const byKey = new Map<string, Array<['g' | 'r', number]>>();
+  for (const report of reports) {
+    for (const [kind, key, t] of report.events) {
+      const list = byKey.get(key) ?? [];
+      list.push([kind, t]);
+      byKey.set(key, list);
+    }
+  }
+  const latencies: number[] = [];
+  for (const events of byKey.values()) {
+    events.sort((a, b) => a[1] - b[1]);
+    for (let i = 0; i + 1 < events.length; i++) {
+      if (events[i]![0] === 'r' && events[i + 1]![0] === 'g')
+        latencies.push(events[i + 1]![1] - events[i]![1]);
+    }
+  }
+  return latencies;
+}
+
+export async function runWaiting(
+  env: BenchRedis,
+  config: BenchConfig,
+  prefix: string,
+): Promise<FigureResult> {
+  const started = Date.now();
+  const seconds = config.check ? 1.5 : 4;
+  const waiterCounts = [16, 64, 256];
+  const library = snapshotLibrary();
+  const fairPool = `${prefix}:fair`;
+  const workers = Array.from({ length: PROCESSES }, () =>
+    fork(WORKER, [env.url, fairPool, library.entry, TRIVIAL_SCRIPT], {
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  const rows: Row[] = [];
+  const ratios: Ratio[] = [];
+  const checks: Check[] = [];
+  const notes: string[] = [`${PROCESSES} processes, ${RESOURCES} resources, each held ${HOLD_MS} ms`];
+  try {
+    await Promise.all(workers.map((w) => request(w, {})));
+    const client = await env.client();
+    for (const waiters of waiterCounts) {
+      const figures: Record<string, { perAcquisition: number; utilisation: number; rate: number }> = {};
+      for (const subject of ['allocator', 'semaphore'] as const) {
+        const pool = `${prefix}:${subject}:${waiters}`;
+        if (subject === 'allocator') await new RedisAllocator(client, pool).extend(resourceKeys(RESOURCES));
+        const reports = await Promise.all(
+          workers.map((w) =>
+            request<Report>(w, {
+              phase: 'contend',
+              subject,
+              loops: waiters / PROCESSES,
+              holdMs: HOLD_MS,
+              seconds,
+              limit: RESOURCES,
+              key: `${pool}:semaphore`,
+              pool,
+            }),
+          ),
+        );
+        const acquisitions = reports.reduce((n, r) => n + r.acquisitions, 0);
+        const commands = reports.reduce((n, r) => n + r.commands, 0);
+        const held = reports.reduce((n, r) => n + r.heldMs, 0);
+        const window = Math.max(...reports.map((r) => r.end)) - Math.min(...reports.map((r) => r.start));
+        const perAcquisition = commands / acquisitions;
+        const utilisation = held / (RESOURCES * window);
+        figures[subject] = { perAcquisition, utilisation, rate: acquisitions / (window / 1000) };
+        rows.push(
+          row(`${subject}: client commands per acquisition (${waiters} waiters)`, 'cmds', perAcquisition),
+          row(`${subject}: utilisation (${waiters} waiters)`, 'ratio', utilisation),
+          row(`${subject}: acquisitions/s (${waiters} waiters)`, 'ops/s', acquisitions / (window / 1000)),
+        );
+        if (subject === 'allocator') {
+          const latencies = handOffLatencies(reports);
+          const rtt = median(reports.flatMap((r) => r.rtts));
+          const handOff = median(latencies);
+          const mean = latencies.reduce((a, b) => a + b, 0) / latencies.length;
+          rows.push(
+            row(`allocator: hand-off latency p50 (${waiters} waiters)`, 'ms', handOff),
+            row(`allocator: hand-off latency mean (${waiters} waiters)`, 'ms', mean),
+            row(`allocator: hand-off latency p99 (${waiters} waiters)`, 'ms', quantile(latencies, 0.99)),
+            row(`one trivial EVALSHA round trip p50, same load (${waiters} waiters)`, 'ms', rtt),
+          );
+          ratios.push(
+            ratio(
+              `waiting/handoff-${waiters}`,
+              `hand-off p50 / EVALSHA p50 (${waiters} waiters)`,
+              handOff / rtt,
+              handOff / rtt,
+              handOff / rtt,
+            ),
+          );
+          checks.push({
+            id: `waiting/handoff-${waiters}`,
+            label: `hand-off latency p50 <= 2 × EVALSHA p50 (${waiters} waiters)`,
+            pass: handOff <= 2 * rtt,
+            detail: `${handOff.toFixed(3)} ms vs ${rtt.toFixed(3)} ms (${latencies.length} hand-offs)`,
+          });
+        }
+      }
+      const ours = figures.allocator!;
+      const theirs = figures.semaphore!;
+      checks.push(
+        {
+          id: `waiting/commands-${waiters}`,
+          label: `client commands per acquisition <= 3.5 (${waiters} waiters)`,
+          pass: ours.perAcquisition <= 3.5,
+          detail: `${ours.perAcquisition.toFixed(2)} (redis-semaphore ${theirs.perAcquisition.toFixed(2)})`,
+        },
+        {
+          id: `waiting/utilisation-${waiters}`,
+          label: `utilisation >= 0.9 and >= redis-semaphore's (${waiters} waiters)`,
+          pass: ours.utilisation >= 0.9 && ours.utilisation >= theirs.utilisation,
+          detail: `${ours.utilisation.toFixed(3)} (redis-semaphore ${theirs.utilisation.toFixed(3)})`,
+        },
+      );
+      ratios.push(
+        ratio(
+          `waiting/commands-vs-semaphore-${waiters}`,
+          `commands per acquisition, ours / redis-semaphore (${waiters} waiters)`,
+          ours.perAcquisition / theirs.perAcquisition,
+          ours.perAcquisition / theirs.perAcquisition,
+          ours.perAcquisition / theirs.perAcquisition,
+        ),
+        ratio(
+          `waiting/utilisation-vs-semaphore-${waiters}`,
+          `utilisation, ours / redis-semaphore (${waiters} waiters)`,
+          ours.utilisation / theirs.utilisation,
+          ours.utilisation / theirs.utilisation,
+          ours.utilisation / theirs.utilisation,
+        ),
+      );
+    }
+    checks.push(...(await fairness(client, workers, fairPool)));
+    return {
+      id: 'waiting',
+      title: `Waiting for a resource (issue 9): ${waiterCounts.join('/')} waiters on ${RESOURCES} resources`,
+      rows,
+      ratios,
+      checks,
+      notes,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    for (const worker of workers) if (worker.connected) worker.send({ phase: 'stop' });
+    await Promise.all(
+      workers.map((w) => (w.exitCode === null ? new Promise((r) => w.once('exit', r)) : null)),
+    );
+    rmSync(library.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Arrivals serialised across both processes (each waiter is queued before the next is sent), one
+ * key held by this process, then released: the grants must follow arrival order exactly; with two
+ * priorities, every high-priority waiter must be served before any low one.
+ */
+async function fairness(
+  client: Awaited<ReturnType<BenchRedis['client']>>,
+  workers: ChildProcess[],
+  pool: string,
+): Promise<Check[]> {
+  const allocator = new RedisAllocator(client, pool);
+  await allocator.extend(['only']);
+  const checks: Check[] = [];
+  for (const priorities of [1, 2]) {
+    const held = (await allocator.acquireLease({ timeout: 600 }))!;
+    const arrivals: Array<{ label: string; priority: number }> = [];
+    for (let i = 0; i < FAIR_WAITERS; i++) {
+      const priority = priorities === 1 ? 0 : Math.floor(Math.random() * 2);
+      const label = `w${i}`;
+      arrivals.push({ label, priority });
+      await request(workers[i % PROCESSES]!, { phase: 'queue', label, priority, holdMs: 1 });
+      while ((await allocator.queueLength()) < i + 1) await new Promise((r) => setTimeout(r, 1));
+    }
+    await allocator.releaseLease(held);
+    const grants: Array<[string, number]> = [];
+    while (grants.length < FAIR_WAITERS) {
+      await new Promise((r) => setTimeout(r, 50));
+      for (const worker of workers)
+        grants.push(
+          ...(await request<{ grants: Array<[string, number]> }>(worker, { phase: 'grants' })).grants,
+        );
+    }
+    grants.sort((a, b) => a[1] - b[1]);
+    const expected = [...arrivals].sort((a, b) => b.priority - a.priority).map((a) => a.label); // stable
+    const inOrder = grants.filter(([label], i) => label === expected[i]).length;
+    checks.push({
+      id: `waiting/fairness-${priorities}`,
+      label:
+        priorities === 1
+          ? 'one priority: grants in arrival order (100 %)'
+          : 'two priorities: every high served before any low, each class in arrival order',
+      pass: inOrder === FAIR_WAITERS,
+      detail: `${((100 * inOrder) / FAIR_WAITERS).toFixed(1)} % of ${FAIR_WAITERS} grants in the expected order`,
+    });
+    // Wait for the last holder to give the key back before the next phase holds it.
+    while ((await allocator.getFreeList()).length === 0) await new Promise((r) => setTimeout(r, 5));
+  }
+  await allocator.close();
+  return checks;
+}
+
+function row(label: string, unit: string, value: number): Row {
+  return { label, unit, median: value, min: value, max: value, n: 1 };
+}
