@@ -34,8 +34,10 @@ export class RedisAllocatorCore extends RedisLock {
   readonly shared: boolean;
   /** Every Redis key name of this allocator. */
   readonly redisKeys: AllocatorKeys;
-  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate, waiters, tickets, arrival. */
+  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate, waiters, tickets. */
   private readonly scriptKeys: readonly string[];
+  /** KEYS of a waiting malloc: the pool script keys plus the queue's arrival counter. */
+  private readonly waitingKeys: readonly string[];
   /** This instance's waits for a key (DESIGN.md §10); idle and connection-free until one waits. */
   readonly #waiting: WaitingRoom;
 
@@ -48,7 +50,8 @@ export class RedisAllocatorCore extends RedisLock {
     this.shared = options.shared ?? false;
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
     const { pool, head, tail, gcCursor, gcGate, waiters, tickets, waiterArrival } = this.redisKeys;
-    this.scriptKeys = [pool, head, tail, gcCursor, gcGate, waiters, tickets, waiterArrival];
+    this.scriptKeys = [pool, head, tail, gcCursor, gcGate, waiters, tickets];
+    this.waitingKeys = [...this.scriptKeys, waiterArrival];
     this.#waiting = new WaitingRoom({
       connection: this.connection,
       keys: this.redisKeys,
@@ -172,7 +175,7 @@ export class RedisAllocatorCore extends RedisLock {
     }
     const queueScore = String(-waitFor.priority);
     return this.#waiting.acquire(waitFor, token, async (ticket) => {
-      const reply = await scripts.malloc.run(this.connection, this.scriptKeys, [
+      const reply = await scripts.malloc.run(this.connection, this.waitingKeys, [
         ...args,
         '1',
         ticket,

@@ -4,7 +4,7 @@
 -- KEYS[4]  GC cursor (HSCAN cursor of the incremental GC)
 -- KEYS[5]  GC gate: while it exists, mallocs skip the GC step (SET NX PX ARGV[9])
 -- KEYS[6]  waiter queue (sorted set)   KEYS[7]  ticket data (hash)
--- KEYS[8]  arrival counter of the waiter queue (INCR)
+-- KEYS[8]  arrival counter of the waiter queue (INCR); only passed by a waiting call
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  soft-binding key prefix "P|S-cache:bind:"
 -- ARGV[3]  "1" shared mode, "0" exclusive mode
@@ -23,9 +23,11 @@
 -- Returns  the allocated key; nil (false) when no key is free; 1 when a ticket was queued (the
 --          key will arrive in the instance's mailbox as "<ticket>|<token>|<key>").
 --
--- Waiters first (DESIGN.md §10): while tickets are queued a malloc serves them before itself. A
--- waiting caller queues behind them (and the free keys found are handed out in queue order, its
--- own ticket included); a non-waiting caller gets nil unless serving emptied the queue.
+-- Waiters first (DESIGN.md §10) at no cost to the uncontended path: tickets queue only when the
+-- free list is empty, and every key that comes back while it is empty is handed to the queue
+-- (pool.lua handOff), so while anyone waits the free list stays empty and a newcomer finds
+-- nothing: it queues behind them (waiting) or gets nil. Keys that reach the free list without a
+-- hand-off (a Python process's free) are handed to the queue by the drain within about a second.
 --
 -- GC rule: with ARGV[8] > 0, a call runs one GC step when it opens the gate, and always when the
 -- free list is empty (then it retries the pop), so an exhausted pool still reclaims ended leases.
@@ -53,27 +55,6 @@ if gcCount > 0 and (gcGate == 0 or rcall('SET', KEYS[5], '1', 'NX', 'PX', gcGate
   collected = true
 end
 
--- Queues this caller's ticket and marks its instance alive (its mailbox loop keeps it so).
-local function enqueue()
-  local ticket = ARGV[11]
-  local arrival = string.format('%015d', rcall('INCR', KEYS[8]))
-  rcall('ZADD', waitersKey, ARGV[13], arrival .. '|' .. ticket)
-  rcall('HSET', ticketsKey, ticket,
-    arrival .. '|' .. ARGV[12] .. '|' .. token .. '|' .. ARGV[4] .. '|' .. ARGV[7] .. '|' .. name)
-  rcall('SET', poolBase .. '|pool|alive:' .. ARGV[12], '1', 'PX', ARGV[14])
-  return 1
-end
-
-if rcall('EXISTS', waitersKey) == 1 then
-  if waiting then
-    enqueue()
-    serveQueue()
-    return 1
-  end
-  serveQueue()
-  if rcall('EXISTS', waitersKey) == 1 then return false end
-end
-
 -- SET NX is both the "is it held?" test and the acquisition: one call instead of EXISTS + SET.
 local function acquire(item)
   if lockTtl > 0 then
@@ -92,7 +73,9 @@ end
 
 local bindKey
 local rebind = false
-if name ~= '' then
+-- A bound key that came back without a hand-off yet (lease ended, GC not there) must not jump
+-- the queue: with waiters queued, a named caller takes its turn like everyone else.
+if name ~= '' and rcall('EXISTS', waitersKey) == 0 then
   bindKey = bindPrefix .. name
   rebind = true
   local bound = rcall('GET', bindKey)
@@ -147,5 +130,13 @@ end
 local item = pop()
 if not item and gcCount > 0 and not collected and gcStep(KEYS[4], gcCount) > 0 then item = pop() end
 if item and rebind then bind(bindKey, item) end
-if not item and waiting then return enqueue() end
-return item
+if item or not waiting then return item end
+-- Nothing free: queue this caller's ticket and mark its instance alive (its mailbox loop keeps
+-- it so). The free list is empty now, so every key that comes back is offered to the queue.
+local ticket = ARGV[11]
+local arrival = string.format('%015d', rcall('INCR', KEYS[8]))
+rcall('ZADD', waitersKey, ARGV[13], arrival .. '|' .. ticket)
+rcall('HSET', ticketsKey, ticket,
+  arrival .. '|' .. ARGV[12] .. '|' .. token .. '|' .. ARGV[4] .. '|' .. ARGV[7] .. '|' .. name)
+rcall('SET', string.sub(lockPrefix, 1, -2) .. '|pool|alive:' .. ARGV[12], '1', 'PX', ARGV[14])
+return 1

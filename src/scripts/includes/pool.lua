@@ -61,24 +61,10 @@ end
 -- -priority: the first waiter is the lowest score, then the lowest member (higher priority first,
 -- then arrival order). Ticket data "<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<name>";
 -- token "" is a shared-mode waiter. Per-instance keys derive from the lock prefix ARGV[1] = "P|S:"
--- so they carry the pool's prefix and hash tag: mailbox list "P|S|pool|mailbox:<instance>",
--- liveness key "P|S|pool|alive:<instance>"; bindings are "P|S-cache:bind:<name>".
+-- (its "P|S" part) so they carry the pool's prefix and hash tag: mailbox list
+-- "P|S|pool|mailbox:<instance>", liveness key "P|S|pool|alive:<instance>"; bindings are
+-- "P|S-cache:bind:<name>". Derived only where needed: the hot path pays nothing for them.
 local waitersKey, ticketsKey = KEYS[6], KEYS[7]
-local poolBase = string.sub(lockPrefix, 1, -2)
--- A mailbox outlives its instance by this long at most (a hand-off to a process that just died).
-local MAILBOX_TTL_MS = 60000
-
--- Ticket data as {arrival, instance, token, ttlMs, bindTtlMs, name}; the name may contain "|".
-local function decodeTicket(data)
-  local fields, start = {}, 1
-  for i = 1, 5 do
-    local stop = string.find(data, '|', start, true)
-    fields[i] = string.sub(data, start, stop - 1)
-    start = stop + 1
-  end
-  fields[6] = string.sub(data, start)
-  return fields
-end
 
 local function setLink(item, prev, nxt)
   rcall('HSET', poolKey, item, withLinks(rcall('HGET', poolKey, item), prev, nxt))
@@ -160,15 +146,20 @@ end
 -- its binding re-pointed; then true. Shared-mode waiters (token "") all get the key, which still
 -- goes to the free list (false). Delivery: "<ticket>|<token>|<key>" pushed to the mailbox.
 local function handOff(item, expiry)
+  local poolBase = string.sub(lockPrefix, 1, -2)
   while true do
     local first = rcall('ZPOPMIN', waitersKey)[1]
     if not first then return false end
     local ticket = string.sub(first, 17)
     local data = rcall('HGET', ticketsKey, ticket)
     rcall('HDEL', ticketsKey, ticket)
-    local waiter = data and decodeTicket(data)
-    if waiter and rcall('EXISTS', poolBase .. '|pool|alive:' .. waiter[2]) == 1 then
-      local token, ttl, bindTtl, name = waiter[3], tonumber(waiter[4]), tonumber(waiter[5]), waiter[6]
+    -- data = "<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<name>"; the name may hold "|".
+    local instance, token, ttl, bindTtl, name
+    if data then
+      instance, token, ttl, bindTtl, name = string.match(data, '^%d+|([^|]*)|([^|]*)|(%d+)|(%d+)|(.*)$')
+    end
+    if instance and rcall('EXISTS', poolBase .. '|pool|alive:' .. instance) == 1 then
+      ttl, bindTtl = tonumber(ttl), tonumber(bindTtl)
       if token ~= '' then
         if ttl > 0 then
           rcall('SET', lockPrefix .. item, token, 'PX', ttl)
@@ -185,9 +176,9 @@ local function handOff(item, expiry)
           rcall('SET', bindKey, item)
         end
       end
-      local mailbox = poolBase .. '|pool|mailbox:' .. waiter[2]
+      local mailbox = poolBase .. '|pool|mailbox:' .. instance
       rcall('RPUSH', mailbox, ticket .. '|' .. token .. '|' .. item)
-      rcall('PEXPIRE', mailbox, MAILBOX_TTL_MS)
+      rcall('PEXPIRE', mailbox, 60000) -- outlives a dead instance by a minute at most
       if token ~= '' then return true end
     end
   end

@@ -15,6 +15,8 @@
 
 -- @include pool
 
+local poolBase = string.sub(lockPrefix, 1, -2)
+
 local ticket, token = ARGV[2], ARGV[4]
 local data = rcall('HGET', ticketsKey, ticket)
 if data then

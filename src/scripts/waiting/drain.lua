@@ -18,6 +18,8 @@
 
 -- @include pool
 
+local poolBase = string.sub(lockPrefix, 1, -2)
+
 local instance = ARGV[2]
 rcall('SET', poolBase .. '|pool|alive:' .. instance, '1', 'PX', ARGV[3])
 gcStep(KEYS[4], tonumber(ARGV[4]))
