@@ -99,7 +99,8 @@ export class MailboxLoop {
           if (performance.now() - idleSince >= IDLE_CLOSE_MS) return;
         }
         try {
-          const connection = (this.#connection ??= await this.connection.openDedicated());
+          this.#connection ??= await this.connection.openDedicated();
+          const connection = this.#connection;
           const current = next ?? this.#read(connection);
           next = this.#read(connection);
           next.catch(() => {}); // its failure is seen when it becomes current

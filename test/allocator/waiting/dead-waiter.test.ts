@@ -68,7 +68,7 @@ describe('dead waiters', () => {
     const seconds = (performance.now() - killedAt) / 1000;
     expect(lease.key).toBe('only');
     expect(seconds).toBeLessThan(8); // liveness TTL (5 s) plus slack for a loaded machine
-    expect(await raw.get(pool.redisKeys.lockPrefix + 'only')).toBe(lease.token);
+    expect(await raw.get(`${pool.redisKeys.lockPrefix}only`)).toBe(lease.token);
     await expectNothingLeft(pool);
     await expectSound(pool);
   }, 60_000);

@@ -43,7 +43,7 @@ describe('waiting malloc', () => {
     const pool = allocator(uniquePrefix('wait'));
     await pool.extend(['a']);
     expect(await pool.mallocKey({ wait: 5 })).toBe('a');
-    expect(await rawClient(pool).exists(pool.redisKeys.alivePrefix + 'x')).toBe(0);
+    expect(await rawClient(pool).exists(`${pool.redisKeys.alivePrefix}x`)).toBe(0);
     await expectNothingLeft(pool);
   });
 
@@ -110,7 +110,7 @@ describe('waiting malloc', () => {
     expect(await other.mallocKey()).toBeNull();
     const lease = (await waiting)!;
     expect(lease.key).toBe('only');
-    expect(await rawClient(pool).get(pool.redisKeys.lockPrefix + 'only')).toBe(lease.token);
+    expect(await rawClient(pool).get(`${pool.redisKeys.lockPrefix}only`)).toBe(lease.token);
     await expectSound(pool);
   });
 
@@ -142,7 +142,7 @@ describe('waiting malloc', () => {
     await pool.extend(['b']);
     expect(await viaExtend).toBe('b');
 
-    await rawClient(pool).del(pool.redisKeys.lockPrefix + 'a'); // a lease that ended
+    await rawClient(pool).del(`${pool.redisKeys.lockPrefix}a`); // a lease that ended
     const viaGc = pool.mallocKey({ wait: 30 });
     await untilQueued(pool, 1);
     await pool.gc(10);
@@ -226,7 +226,7 @@ describe('giving up leaves nothing behind', () => {
       expect((await aborted).error).toEqual(new Error(`round ${round}`));
       held = (await next)!;
       expect(held.key).toBe('only');
-      expect(await raw.get(pool.redisKeys.lockPrefix + 'only')).toBe(held.token);
+      expect(await raw.get(`${pool.redisKeys.lockPrefix}only`)).toBe(held.token);
       await expectNothingLeft(pool);
     }
     await expectSound(pool);
