@@ -141,53 +141,53 @@ export async function runWaiting(
             row(`allocator: hand-off latency p99 (${waiters} waiters)`, 'ms', quantile(latencies, 0.99)),
             row(`one trivial EVALSHA round trip p50, same load (${waiters} waiters)`, 'ms', rtt),
           );
+          const value = handOff / rtt;
           ratios.push(
             ratio(
-              `waiting/handoff-${waiters}`,
+              `waiting/handoff@w${waiters}`,
               `hand-off p50 / EVALSHA p50 (${waiters} waiters)`,
-              handOff / rtt,
-              handOff / rtt,
-              handOff / rtt,
+              value,
+              value,
+              value,
             ),
           );
-          checks.push({
-            id: `waiting/handoff-${waiters}`,
-            label: `hand-off latency p50 <= 2 × EVALSHA p50 (${waiters} waiters)`,
-            pass: handOff <= 2 * rtt,
-            detail: `${handOff.toFixed(3)} ms vs ${rtt.toFixed(3)} ms (${latencies.length} hand-offs)`,
-          });
+          notes.push(
+            `${waiters} waiters: ${latencies.length} hand-offs timed (release sent → next holder resolved)`,
+          );
         }
       }
       const ours = figures.allocator!;
       const theirs = figures.semaphore!;
-      checks.push(
-        {
-          id: `waiting/commands-${waiters}`,
-          label: `client commands per acquisition <= 3.5 (${waiters} waiters)`,
-          pass: ours.perAcquisition <= 3.5,
-          detail: `${ours.perAcquisition.toFixed(2)} (redis-semaphore ${theirs.perAcquisition.toFixed(2)})`,
-        },
-        {
-          id: `waiting/utilisation-${waiters}`,
-          label: `utilisation >= 0.9 and >= redis-semaphore's (${waiters} waiters)`,
-          pass: ours.utilisation >= 0.9 && ours.utilisation >= theirs.utilisation,
-          detail: `${ours.utilisation.toFixed(3)} (redis-semaphore ${theirs.utilisation.toFixed(3)})`,
-        },
-      );
+      checks.push({
+        id: `waiting/commands-${waiters}`,
+        label: `client commands per acquisition <= 3.5 (${waiters} waiters)`,
+        pass: ours.perAcquisition <= 3.5,
+        detail: `${ours.perAcquisition.toFixed(2)} (redis-semaphore ${theirs.perAcquisition.toFixed(2)})`,
+      });
+      const versus = ours.utilisation / theirs.utilisation;
+      const perAcquisition = ours.perAcquisition / theirs.perAcquisition;
+      const u = ours.utilisation;
       ratios.push(
         ratio(
-          `waiting/commands-vs-semaphore-${waiters}`,
-          `commands per acquisition, ours / redis-semaphore (${waiters} waiters)`,
-          ours.perAcquisition / theirs.perAcquisition,
-          ours.perAcquisition / theirs.perAcquisition,
-          ours.perAcquisition / theirs.perAcquisition,
+          `waiting/utilisation@w${waiters}`,
+          `utilisation, keys held / (keys × time) (${waiters} waiters)`,
+          u,
+          u,
+          u,
         ),
         ratio(
-          `waiting/utilisation-vs-semaphore-${waiters}`,
+          `waiting/utilisation-vs-semaphore@w${waiters}`,
           `utilisation, ours / redis-semaphore (${waiters} waiters)`,
-          ours.utilisation / theirs.utilisation,
-          ours.utilisation / theirs.utilisation,
-          ours.utilisation / theirs.utilisation,
+          versus,
+          versus,
+          versus,
+        ),
+        ratio(
+          `waiting/commands-vs-semaphore@w${waiters}`,
+          `client commands per acquisition, ours / redis-semaphore (${waiters} waiters)`,
+          perAcquisition,
+          perAcquisition,
+          perAcquisition,
         ),
       );
     }

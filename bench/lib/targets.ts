@@ -19,6 +19,16 @@ export const TARGETS: Readonly<Record<string, Target>> = {
   'scaling/gc20': { op: '<=', value: 1.5 },
   'scaling/extend': { op: '<=', value: 1.3 },
   'scaling/shrink': { op: '<=', value: 1.3 },
+  // Issue 9 (waiting): 8 resources, waiters over 2 processes, each holding its key 5 ms.
+  'waiting/utilisation@w16': { op: '>=', value: 0.9 },
+  'waiting/utilisation@w64': { op: '>=', value: 0.9 },
+  'waiting/utilisation@w256': { op: '>=', value: 0.9 },
+  'waiting/utilisation-vs-semaphore@w16': { op: '>=', value: 1.0 },
+  'waiting/utilisation-vs-semaphore@w64': { op: '>=', value: 1.0 },
+  'waiting/utilisation-vs-semaphore@w256': { op: '>=', value: 1.0 },
+  'waiting/handoff@w16': { op: '<=', value: 2.0 },
+  'waiting/handoff@w64': { op: '<=', value: 2.0 },
+  'waiting/handoff@w256': { op: '<=', value: 2.0 },
 };
 
 /**
