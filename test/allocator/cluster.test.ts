@@ -3,6 +3,7 @@
  * it has none), so every multi-key script runs on a 3-master cluster without CROSSSLOT errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toConnection } from '../../src/client/index.js';
 import { RedisAllocator, type RedisClient } from '../../src/index.js';
 import { type PrivateRedisCluster, startRedisCluster } from '../../tools/redis-server.js';
 import { closeLibraryClients, libraryClusterClient } from '../helpers/clients.js';
@@ -93,6 +94,17 @@ describe('allocator on Redis Cluster', () => {
       await allocator.clear();
     }
   }, 60_000);
+
+  it('a dedicated connection for blocking reads routes by key and closes cleanly', async () => {
+    const connection = toConnection(client);
+    expect(connection.isCluster).toBe(true);
+    const dedicated = await connection.openDedicated();
+    const mailbox = '{app}|allocator|pool|mailbox:test';
+    const blocked = dedicated.send('BLPOP', [mailbox, 5], mailbox);
+    expect(await connection.send('LPUSH', [mailbox, 'ticket|a'], mailbox)).toBe(1);
+    expect(await blocked).toEqual([mailbox, 'ticket|a']);
+    await dedicated.close();
+  });
 });
 
 async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
