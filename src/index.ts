@@ -63,6 +63,7 @@ export {
   type PoolSnapshot,
   type SnapshotTarget,
   takeSnapshot,
+  type WaitingSnapshot,
 } from './diagnostics/snapshot.js';
 export {
   AllocatorClosedError,

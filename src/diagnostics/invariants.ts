@@ -4,8 +4,9 @@
  */
 import { ALLOCATED } from '../keys.js';
 import { isEntryExpired, type PoolEntry, type PoolSnapshot } from './snapshot.js';
+import { checkWaitingInvariants, type WaitingInvariantId } from './waiting-invariants.js';
 
-export type InvariantId = 'INV-1' | 'INV-2' | 'INV-3' | 'INV-4' | 'ENCODING';
+export type InvariantId = 'INV-1' | 'INV-2' | 'INV-3' | 'INV-4' | 'ENCODING' | WaitingInvariantId;
 
 /** One broken invariant, with a message naming the keys involved. */
 export interface Violation {
@@ -25,7 +26,8 @@ export interface InvariantOptions {
  * - INV-2 the walked set is exactly the set of free entries; head has prev "" and tail next "";
  *   the free list is empty iff both pointers are "";
  * - INV-3 no half-allocated entry (exactly one link is `#ALLOCATED`);
- * - INV-4 exclusive mode: no free node has a live lock.
+ * - INV-4 exclusive mode: no free node has a live lock;
+ * - WAIT-1 … WAIT-3 the waiter queue (see `waiting-invariants.ts`), when the snapshot has it.
  * @returns every violation found (empty when the pool is sound).
  */
 export function checkInvariants(snapshot: PoolSnapshot, options: InvariantOptions): Violation[] {
@@ -74,6 +76,7 @@ export function checkInvariants(snapshot: PoolSnapshot, options: InvariantOption
       if (entry.lockTtlMs !== null) report('INV-4', `free entry ${q(key)} is locked (exclusive mode)`);
     }
   }
+  checkWaitingInvariants(snapshot, report);
   return violations;
 }
 

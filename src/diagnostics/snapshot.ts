@@ -22,6 +22,18 @@ export interface PoolEntry {
   readonly lockTtlMs: number | null;
 }
 
+/** The waiter queue of one pool at one instant (DESIGN.md §10). */
+export interface WaitingSnapshot {
+  /** Queue members `<arrival>|<ticket>` with their score (-priority), first waiter first. */
+  readonly queue: ReadonlyArray<{ readonly member: string; readonly score: string }>;
+  /** Ticket data by ticket id: `<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<name>`. */
+  readonly tickets: ReadonlyMap<string, string>;
+  /** Undelivered hand-offs `<ticket>|<token>|<key>` by instance (instances named by tickets, or asked for). */
+  readonly mailboxes: ReadonlyMap<string, readonly string[]>;
+  /** Lock value of each pool entry (only read while someone waits or a hand-off is undelivered). */
+  readonly lockValues: ReadonlyMap<string, string>;
+}
+
 /** The state of one pool at one instant. */
 export interface PoolSnapshot {
   readonly head: string;
@@ -29,6 +41,8 @@ export interface PoolSnapshot {
   /** Redis server time in seconds (fractional). */
   readonly now: number;
   readonly entries: ReadonlyMap<string, PoolEntry>;
+  /** The waiter queue, when the snapshot was taken with the allocator's queue keys. */
+  readonly waiting?: WaitingSnapshot;
 }
 
 /** What `takeSnapshot` needs of an allocator. */
@@ -37,24 +51,46 @@ export interface SnapshotTarget {
   readonly redisKeys: AllocatorKeys;
 }
 
-/** Reads the pool, pointers, server time and every entry's lock TTL in one script call. */
-export async function takeSnapshot(target: SnapshotTarget): Promise<PoolSnapshot> {
-  const { pool, head, tail, lockPrefix } = target.redisKeys;
-  const reply = (await snapshotScript.run(target.connection, [pool, head, tail], [lockPrefix])) as [
-    string,
-    string,
-    string,
-    string,
-    (string | number)[],
-  ];
-  const [headKey, tailKey, seconds, micros, flat] = reply;
+/**
+ * Reads the pool, pointers, server time, every entry's lock TTL and the waiter queue (with the
+ * mailboxes of the instances its tickets name, plus `instances`) in one script call.
+ */
+export async function takeSnapshot(
+  target: SnapshotTarget,
+  options: { instances?: readonly string[] } = {},
+): Promise<PoolSnapshot> {
+  const { pool, head, tail, lockPrefix, waiters, tickets } = target.redisKeys;
+  const reply = (await snapshotScript.run(
+    target.connection,
+    [pool, head, tail, waiters, tickets],
+    [lockPrefix, ...(options.instances ?? [])],
+  )) as [string, string, string, string, (string | number)[], string[], string[], unknown[], string[]];
+  const [headKey, tailKey, seconds, micros, flat, queueFlat, ticketFlat, mailboxFlat, lockFlat] = reply;
   const entries = new Map<string, PoolEntry>();
+  const lockValues = new Map<string, string>();
   for (let i = 0; i < flat.length; i += 3) {
     const key = String(flat[i]);
     const pttl = Number(flat[i + 2]);
     entries.set(key, decodeEntry(key, String(flat[i + 1]), pttl === -2 ? null : pttl));
+    if (lockFlat.length > 0 && lockFlat[i / 3] !== '') lockValues.set(key, String(lockFlat[i / 3]));
   }
-  return { head: headKey, tail: tailKey, now: Number(seconds) + Number(micros) / 1e6, entries };
+  const queue: Array<{ member: string; score: string }> = [];
+  for (let i = 0; i < queueFlat.length; i += 2)
+    queue.push({ member: String(queueFlat[i]), score: String(queueFlat[i + 1]) });
+  const ticketData = new Map<string, string>();
+  for (let i = 0; i < ticketFlat.length; i += 2)
+    ticketData.set(String(ticketFlat[i]), String(ticketFlat[i + 1]));
+  const mailboxes = new Map<string, string[]>();
+  for (let i = 0; i < mailboxFlat.length; i += 2) {
+    mailboxes.set(String(mailboxFlat[i]), (mailboxFlat[i + 1] as unknown[]).map(String));
+  }
+  return {
+    head: headKey,
+    tail: tailKey,
+    now: Number(seconds) + Number(micros) / 1e6,
+    entries,
+    waiting: { queue, tickets: ticketData, mailboxes, lockValues },
+  };
 }
 
 /** Decodes `prev||next||expiry` the way the scripts do (first two separators). */

@@ -1,0 +1,74 @@
+/**
+ * Invariants of the waiter queue (DESIGN.md §10), checked on the same atomic snapshot as the pool:
+ * - WAIT-1 queue entries are well-formed: member `<15-digit arrival>|<ticket>`, integer score,
+ *   ticket data `<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<name>` with the same arrival,
+ *   and no ticket data without a queue entry (or the reverse);
+ * - WAIT-2 no live ticket also holds a key: a queued ticket's token is no key's lock value, and no
+ *   queued ticket has a hand-off waiting in a mailbox;
+ * - WAIT-3 no key is both free and handed off: a key whose undelivered hand-off still holds its
+ *   lock with the hand-off's token is not on the free list.
+ */
+import type { PoolSnapshot } from './snapshot.js';
+
+export type WaitingInvariantId = 'WAIT-1' | 'WAIT-2' | 'WAIT-3';
+
+const MEMBER = /^(\d{15})\|(.+)$/s;
+const TICKET = /^(\d{15})\|([^|]*)\|([^|]*)\|(\d+)\|(\d+)\|/;
+
+export function checkWaitingInvariants(
+  snapshot: PoolSnapshot,
+  report: (invariant: WaitingInvariantId, message: string) => void,
+): void {
+  const waiting = snapshot.waiting;
+  if (waiting === undefined) return;
+  const queuedTokens = new Map<string, string>(); // token -> ticket
+  const queued = new Set<string>();
+  for (const { member, score } of waiting.queue) {
+    const parts = MEMBER.exec(member);
+    if (!parts) {
+      report('WAIT-1', `queue member ${q(member)} is not "<arrival>|<ticket>"`);
+      continue;
+    }
+    const [, arrival, ticket] = parts as unknown as [string, string, string];
+    if (!Number.isSafeInteger(Number(score)))
+      report('WAIT-1', `queue member ${q(member)} has score ${q(score)}`);
+    if (queued.has(ticket)) report('WAIT-1', `ticket ${q(ticket)} is queued twice`);
+    queued.add(ticket);
+    const data = waiting.tickets.get(ticket);
+    const fields = data === undefined ? null : TICKET.exec(data);
+    if (data === undefined) report('WAIT-1', `queued ticket ${q(ticket)} has no ticket data`);
+    else if (!fields) report('WAIT-1', `ticket ${q(ticket)} has malformed data ${q(data)}`);
+    else if (fields[1] !== arrival)
+      report('WAIT-1', `ticket ${q(ticket)} arrived ${fields[1]} but is queued as ${arrival}`);
+    else if (fields[3] !== '') queuedTokens.set(fields[3]!, ticket);
+  }
+  for (const ticket of waiting.tickets.keys()) {
+    if (!queued.has(ticket)) report('WAIT-1', `ticket data ${q(ticket)} has no queue entry`);
+  }
+
+  for (const [key, value] of waiting.lockValues) {
+    const ticket = queuedTokens.get(value);
+    if (ticket !== undefined) report('WAIT-2', `queued ticket ${q(ticket)} also holds key ${q(key)}`);
+  }
+  for (const [instance, messages] of waiting.mailboxes) {
+    for (const message of messages) {
+      const first = message.indexOf('|');
+      const second = message.indexOf('|', first + 1);
+      if (first < 0 || second < 0) {
+        report('WAIT-1', `mailbox of ${q(instance)} holds malformed hand-off ${q(message)}`);
+        continue;
+      }
+      const ticket = message.slice(0, first);
+      const token = message.slice(first + 1, second);
+      const key = message.slice(second + 1);
+      if (queued.has(ticket)) report('WAIT-2', `ticket ${q(ticket)} is queued and was handed ${q(key)}`);
+      const entry = snapshot.entries.get(key);
+      if (token !== '' && entry !== undefined && !entry.allocated && waiting.lockValues.get(key) === token)
+        report('WAIT-3', `key ${q(key)} is on the free list and handed off to ticket ${q(ticket)}`);
+    }
+  }
+}
+
+function q(value: string): string {
+  return JSON.stringify(value);
+}
