@@ -40,6 +40,8 @@ export const DEFAULTS = {
   healthCheckConcurrency: 8,
   /** `refreshUntilHealthy`: attempts before giving up. */
   maxRefreshAttempts: 10,
+  /** Seconds between an allocator instance's drain steps while it has waiters. */
+  drainInterval: 1,
   /** `RedisThreadHealthCheckPool` key suffix. */
   threadHealthSuffix: 'thread-health-check-pool',
 } as const;

@@ -26,7 +26,7 @@ import type {
   MallocKeyOptions,
 } from './types.js';
 import { parseWaitOptions } from './waiting/options.js';
-import { LIVENESS_TTL_MS, WaitingRoom } from './waiting/waiting-room.js';
+import { WaitingRoom } from './waiting/waiting-room.js';
 
 /** Pool operations of `RedisAllocator`; the object/policy layer is added by the subclass. */
 export class RedisAllocatorCore extends RedisLock {
@@ -52,7 +52,14 @@ export class RedisAllocatorCore extends RedisLock {
     const { pool, head, tail, gcCursor, gcGate, waiters, tickets, waiterArrival } = this.redisKeys;
     this.scriptKeys = [pool, head, tail, gcCursor, gcGate, waiters, tickets];
     this.waitingKeys = [...this.scriptKeys, waiterArrival];
+    const drainInterval = options.drainInterval ?? DEFAULTS.drainInterval;
+    if (typeof drainInterval !== 'number' || !(drainInterval > 0) || !Number.isFinite(drainInterval)) {
+      throw new InvalidArgumentError(
+        `drainInterval must be a positive number of seconds, got ${String(drainInterval)}`,
+      );
+    }
     this.#waiting = new WaitingRoom({
+      drainIntervalMs: drainInterval * 1000,
       connection: this.connection,
       keys: this.redisKeys,
       runPoolScript: (script, args) =>
@@ -181,7 +188,7 @@ export class RedisAllocatorCore extends RedisLock {
         ticket,
         this.#waiting.instance,
         queueScore,
-        LIVENESS_TTL_MS,
+        this.#waiting.livenessMs,
       ]);
       if (typeof reply === 'string') return { key: reply, token };
       if (reply === 1) return 'queued';

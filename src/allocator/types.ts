@@ -12,6 +12,14 @@ export interface AllocatorCoreOptions {
    * many holders may use one key at once. Default `false` (exclusive leases).
    */
   shared?: boolean;
+  /**
+   * Seconds between the "drain" steps of an allocator instance while it has waiters (one script
+   * call: a GC step, and free keys handed to queued waiters). Keys that come back without a
+   * hand-off (a lease that ran out, a Python process's free) reach waiters within about this long;
+   * the instance's liveness key lives max(5, 3 × drainInterval) seconds, so a dead waiter is skipped
+   * after about that long. Positive and finite. Default 1.
+   */
+  drainInterval?: number;
 }
 
 /** Options of `mallocKey` (with `wait`, `signal`, `priority`: see `WaitOptions`). */

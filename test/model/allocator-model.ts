@@ -33,8 +33,16 @@ import {
   type ModelEntry,
   type ModelLease,
   type ModelLock,
+  type ModelWaiter,
   type PoolState,
 } from './model-state.js';
+
+/** A key the model handed to a waiter, with the lock it wrote (exclusive mode). */
+export interface HandOff {
+  readonly label: string;
+  readonly key: string;
+  readonly lock?: ModelLock;
+}
 
 export class AllocatorModel {
   /** Insertion-ordered, like a listpack hash. */
@@ -42,8 +50,79 @@ export class AllocatorModel {
   private freeList: string[] = [];
   private readonly locks = new Map<string, ModelLock>();
   private readonly bindings = new Map<string, ModelBinding>();
+  /** Queued waiters in arrival order (DESIGN.md §10); served by priority, then arrival. */
+  private readonly waiters: ModelWaiter[] = [];
+  /** Hand-offs since the driver last asked: which waiter got which key. */
+  private handOffs: HandOff[] = [];
 
   constructor(readonly shared: boolean) {}
+
+  // ---- waiting ----------------------------------------------------------------------------
+
+  /** A waiting malloc: a key at once when one can be had, else the waiter queues. */
+  waitMalloc(input: MallocInput, label: string, priority: number): string | 'queued' {
+    const key = this.malloc(input);
+    if (key !== null) return key;
+    this.waiters.push({ label, priority, input });
+    return 'queued';
+  }
+
+  /** A waiter gives up. @returns true when it was still queued. */
+  cancel(label: string): boolean {
+    const index = this.waiters.findIndex((waiter) => waiter.label === label);
+    if (index < 0) return false;
+    this.waiters.splice(index, 1);
+    return true;
+  }
+
+  queueLength(): number {
+    return this.waiters.length;
+  }
+
+  /** The hand-offs that happened since the last call. */
+  takeHandOffs(): HandOff[] {
+    const taken = this.handOffs;
+    this.handOffs = [];
+    return taken;
+  }
+
+  /**
+   * The driver learned the token Redis wrote for a key: for a hand-off, only while the lock it
+   * wrote is still the key's lock (a later free may have handed the key on already).
+   */
+  learnToken(key: string, token: string, lock?: ModelLock): void {
+    const current = this.locks.get(key);
+    if (current && current.value === null && (lock === undefined || current === lock)) current.value = token;
+  }
+
+  /**
+   * A key coming back goes to the first waiter (highest priority, then earliest) instead of the
+   * free list. Exclusive: locked for it, stays allocated; true. Shared: every waiter gets it and
+   * it still goes to the free list; false.
+   */
+  private handOff(key: string): boolean {
+    if (this.waiters.length === 0) return false;
+    if (this.shared) {
+      // Served in queue order (priority, then arrival): the last one's binding is what stays.
+      const inOrder = this.waiters.splice(0).sort((a, b) => b.priority - a.priority);
+      for (const waiter of inOrder) this.grant(waiter, key);
+      return false;
+    }
+    let first = 0;
+    this.waiters.forEach((waiter, i) => {
+      if (waiter.priority > this.waiters[first]!.priority) first = i;
+    });
+    const [waiter] = this.waiters.splice(first, 1);
+    const lock: ModelLock = { value: null, permanent: waiter!.input.leasePermanent };
+    this.locks.set(key, lock);
+    this.grant(waiter!, key, lock);
+    return true;
+  }
+
+  private grant(waiter: ModelWaiter, key: string, lock?: ModelLock): void {
+    this.bind(waiter.input.name, key, waiter.input);
+    this.handOffs.push({ label: waiter.label, key, lock });
+  }
 
   // ---- membership -------------------------------------------------------------------------
 
@@ -101,7 +180,8 @@ export class AllocatorModel {
   malloc(input: MallocInput): string | null {
     if (input.gc) this.gc(input.now);
     const { name } = input;
-    let rebind = name !== '';
+    // With waiters queued a named caller takes its turn: no bound-key shortcut, no re-binding.
+    let rebind = name !== '' && this.waiters.length === 0;
     const bound = rebind ? this.bindings.get(name)?.key : undefined;
     if (bound !== undefined) {
       const entry = this.entries.get(bound);
@@ -214,7 +294,7 @@ export class AllocatorModel {
       } else if (entry.free) {
         if (this.locks.has(key)) this.takeOffFreeList(key);
       } else if (!this.locks.has(key)) {
-        this.pushToTail(key, entry.expiry);
+        this.comeBack(key, entry.expiry);
         reclaimed++;
       }
     }
@@ -280,7 +360,18 @@ export class AllocatorModel {
     const entry = this.entries.get(key);
     if (entry) entry.expiry = expiry;
     else if (this.locks.has(key)) this.entries.set(key, { free: false, expiry });
-    else this.pushToTail(key, expiry);
+    else this.comeBack(key, expiry);
+  }
+
+  /** A key returning to circulation: to a waiter when the free list is empty, else to the tail. */
+  private comeBack(key: string, expiry: number): void {
+    if (this.freeList.length === 0 && this.handOff(key)) {
+      const entry = this.entries.get(key);
+      if (entry) Object.assign(entry, { free: false, expiry });
+      else this.entries.set(key, { free: false, expiry });
+      return;
+    }
+    this.pushToTail(key, expiry);
   }
 
   private removeMember(key: string): boolean {
@@ -307,7 +398,7 @@ export class AllocatorModel {
   private returnToFreeList(key: string, lifetime: number | undefined, now: number): void {
     const entry = this.entries.get(key);
     if (entry === undefined || entry.free) return;
-    this.pushToTail(key, lifetime === undefined ? entry.expiry : expiryIn(lifetime, now));
+    this.comeBack(key, lifetime === undefined ? entry.expiry : expiryIn(lifetime, now));
   }
 
   private lockFor(key: string, input: MallocInput): void {

@@ -22,8 +22,21 @@ const QUARANTINE = { value: 'q', timeout: 1000 };
 /** How far in the past an emulated entry expiry lies (s): never borderline. */
 const PAST = 100;
 
+/** A waiting malloc still in progress on the Redis side. */
+interface PendingWaiter {
+  readonly label: string;
+  readonly controller: AbortController;
+  readonly settled: Promise<{ lease?: Lease | null; error?: unknown }>;
+}
+
+/** Longest a hand-off may take to reach its waiter (one mailbox read), on a loaded machine. */
+const DELIVERY_MS = 10_000;
+
 export class SequenceDriver {
   readonly model: AllocatorModel;
+  /** Waiters queued on both sides, in arrival order. */
+  private readonly pending: PendingWaiter[] = [];
+  private waiterCount = 0;
   /** Every lease handed out in this sequence, stale ones included. */
   private readonly leases: Lease[] = [];
   /** Server time of the last snapshot (s): the model's clock. */
@@ -62,20 +75,48 @@ export class SequenceDriver {
     return happened;
   }
 
-  /** Deletes every key the sequence may have written. */
+  /** Ends the waits still queued, then deletes every key the sequence may have written. */
   async cleanup(): Promise<void> {
+    for (const waiter of this.pending.splice(0)) waiter.controller.abort(new Error('sequence over'));
+    await this.allocator.close();
     const { pool, head, tail, gcCursor, lockPrefix, bindPrefix, legacyBindPrefix } = this.allocator.redisKeys;
+    const { waiters, tickets, waiterArrival } = this.allocator.redisKeys;
     await rawClient(this.allocator).del(
       pool,
       head,
       tail,
       gcCursor,
+      waiters,
+      tickets,
+      waiterArrival,
       ...KEYS.map((key) => lockPrefix + key),
       ...NAMES.flatMap((name) => [bindPrefix + name, legacyBindPrefix + name]),
     );
   }
 
+  /** Every hand-off the model made reaches the same waiter on the Redis side, with the same key. */
+  private async checkHandOffs(): Promise<void> {
+    for (const { label, key, lock } of this.model.takeHandOffs()) {
+      const index = this.pending.findIndex((waiter) => waiter.label === label);
+      expect(index, `waiter ${label} is pending`).toBeGreaterThanOrEqual(0);
+      const [waiter] = this.pending.splice(index, 1);
+      const timeout = new Promise<'late'>((resolve) =>
+        setTimeout(() => resolve('late'), DELIVERY_MS).unref(),
+      );
+      const settled = await Promise.race([waiter!.settled, timeout]);
+      expect(settled, `hand-off to ${label}`).not.toBe('late');
+      const lease = (settled as { lease?: Lease | null }).lease;
+      expect(lease?.key, `key handed to ${label} (Redis vs model)`).toBe(key);
+      this.leases.push(lease!);
+      if (lease!.token !== '') this.model.learnToken(key, lease!.token, lock);
+    }
+  }
+
   private async checkState(afterFullGc: boolean): Promise<void> {
+    await this.checkHandOffs();
+    expect(await this.allocator.queueLength(), 'queued waiters (Redis vs model)').toBe(
+      this.model.queueLength(),
+    );
     const snapshot = await takeSnapshot(this.allocator);
     expect(checkInvariants(snapshot, { shared: this.allocator.shared }), 'invariants').toEqual([]);
     // INV-6: a full GC pass leaves no allocated entry without a lock behind.
@@ -208,7 +249,72 @@ export class SequenceDriver {
         return [null, null];
       case 'unlock':
         return [await real.unlock(op.key), model.unlock(op.key)];
+      case 'waitingMalloc':
+        return this.waitingMalloc(op);
+      case 'cancelWaiter': {
+        const waiter = this.pending[op.waiter % Math.max(1, this.pending.length)];
+        if (waiter === undefined) return [null, null];
+        this.pending.splice(this.pending.indexOf(waiter), 1);
+        this.picked = `${waiter.label} `;
+        const reason = new Error(`${waiter.label} gives up`);
+        waiter.controller.abort(reason);
+        const settled = await waiter.settled;
+        return [settled.error === reason, model.cancel(waiter.label)];
+      }
     }
+  }
+
+  /** Starts a waiting malloc; answers its key when it got one at once, else 'queued' once it is. */
+  private async waitingMalloc(op: Extract<Op, { op: 'waitingMalloc' }>): Promise<[unknown, unknown]> {
+    const { allocator: real, model, now } = this;
+    const label = `w${++this.waiterCount}`;
+    this.picked = `${label} `;
+    const controller = new AbortController();
+    const queuedBefore = await real.queueLength();
+    const settled: PendingWaiter['settled'] = real
+      .acquireLease({
+        timeout: op.timeout,
+        name: op.name,
+        cacheTimeout: op.cacheTimeout,
+        wait: Number.POSITIVE_INFINITY,
+        priority: op.priority,
+        signal: controller.signal,
+      })
+      .then(
+        (lease) => ({ lease }),
+        (error: unknown) => ({ error }),
+      );
+    let answered = false;
+    const queued = (async () => {
+      while (!answered && (await real.queueLength()) <= queuedBefore) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      return 'queued' as const;
+    })();
+    const first = await Promise.race([settled, queued]);
+    answered = true;
+    const expected = model.waitMalloc(
+      {
+        now,
+        leasePermanent: isPermanent(op.timeout ?? DEFAULTS.leaseTimeout),
+        name: op.name ?? '',
+        bindingPermanent: isPermanent(op.cacheTimeout ?? DEFAULTS.bindingTimeout),
+        gc: false,
+        token: null,
+      },
+      label,
+      op.priority,
+    );
+    if (first === 'queued') {
+      this.pending.push({ label, controller, settled });
+      return ['queued', expected];
+    }
+    await queued;
+    if (first.lease) {
+      this.leases.push(first.lease);
+      if (first.lease.token !== '') model.learnToken(first.lease.key, first.lease.token);
+    }
+    return [first.lease?.key ?? first.error, expected];
   }
 
   /** A timed Redis key runs out (DEL); keys without a TTL never do. */
@@ -231,9 +337,10 @@ export class SequenceDriver {
   }
 }
 
-/** `null`, `true`, `false`, `0`, `>0`, `key`, `[]` or `[…]`: enough to see which branches ran. */
+/** `null`, `true`, `false`, `0`, `>0`, `queued`, `key`, `[]` or `[…]`: enough to see which branches ran. */
 function outcomeClass(result: unknown): string {
   if (typeof result === 'number') return result > 0 ? '>0' : '0';
+  if (result === 'queued') return 'queued';
   if (typeof result === 'string') return 'key';
   if (Array.isArray(result)) return result.length > 0 ? '[…]' : '[]';
   return String(result);

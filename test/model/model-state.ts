@@ -71,3 +71,11 @@ export function expiryIn(lifetime: number, now: number): number {
 export function isExpired(entry: ModelEntry, now: number): boolean {
   return entry.expiry > 0 && entry.expiry <= Math.floor(now);
 }
+
+/** A queued waiting malloc of the model (DESIGN.md §10). */
+export interface ModelWaiter {
+  /** The driver's name for the waiter (its promise on the Redis side). */
+  label: string;
+  priority: number;
+  input: MallocInput;
+}

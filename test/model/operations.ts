@@ -44,7 +44,11 @@ export type Op =
   /** Shared mode only: `update(key, {value: 'q', timeout: 1000})`, as `setUnhealthy` does. */
   | { op: 'quarantine'; key: string }
   /** Shared mode only: the quarantine ends early (`unlock`). */
-  | { op: 'unlock'; key: string };
+  | { op: 'unlock'; key: string }
+  /** `acquireLease({ wait: Infinity, priority })`: a key at once, or the caller queues. */
+  | { op: 'waitingMalloc'; priority: number; timeout?: number; name?: string; cacheTimeout?: number }
+  /** The `waiter`-th pending waiter (modulo) aborts its wait. */
+  | { op: 'cancelWaiter'; waiter: number };
 
 const key = fc.constantFrom(...KEYS);
 const name = fc.constantFrom(...NAMES);
@@ -115,6 +119,20 @@ function commonOps(): fc.WeightedArbitrary<Op>[] {
     w(3, fc.record({ op: fc.constant('leaseExpires'), lock: fc.nat({ max: 3 }) })),
     w(3, fc.record({ op: fc.constant('entryExpires'), key })),
     w(1, fc.record({ op: fc.constant('bindingExpires'), name })),
+    w(
+      3,
+      op(
+        {
+          op: fc.constant('waitingMalloc'),
+          priority: fc.constantFrom(0, 0, 1, -1),
+          timeout: leaseTimeout,
+          name,
+          cacheTimeout: bindingTimeout,
+        },
+        ['op', 'priority'],
+      ),
+    ),
+    w(1, fc.record({ op: fc.constant('cancelWaiter'), waiter: fc.nat({ max: 3 }) })),
   ];
 }
 

@@ -16,10 +16,8 @@ import type { WaitRequest } from './options.js';
 import { waitingScripts } from './scripts.js';
 import { type EnqueueResult, type GiveUp, Waiter } from './waiter.js';
 
-/** Milliseconds an instance counts as alive after its last sign of life; its tickets are skipped after. */
-export const LIVENESS_TTL_MS = 5000;
-/** At most one drain per this many milliseconds per instance, while it has waiters. */
-const DRAIN_INTERVAL_MS = 1000;
+/** Shortest time an instance counts as alive after its last sign of life (its tickets are skipped after). */
+const MIN_LIVENESS_MS = 5000;
 /** Pool entries the drain's GC step visits. */
 const DRAIN_GC_COUNT = 10;
 /** Longest delay `setTimeout` takes; longer waits re-arm. */
@@ -29,6 +27,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface WaitingRoomHost {
   readonly connection: RedisConnection;
   readonly keys: AllocatorKeys;
+  /** At most one drain per this many milliseconds, while the instance has waiters. */
+  readonly drainIntervalMs: number;
   /** Runs a script with the allocator's pool key list and lock prefix as ARGV[1]. */
   runPoolScript(script: LuaScript, args: readonly ScriptArg[]): Promise<RedisReply>;
   /** Token-checked release: the key goes to the next waiter first. */
@@ -38,6 +38,8 @@ export interface WaitingRoomHost {
 export class WaitingRoom {
   /** Names this allocator instance in tickets, its mailbox and its liveness key. */
   readonly instance = randomBytes(8).toString('hex');
+  /** How long the instance's liveness key lives after each refresh (three drain periods, >= 5 s). */
+  readonly livenessMs: number;
   readonly #waiters = new Map<string, Waiter>();
   readonly #loop: MailboxLoop;
   #sequence = 0;
@@ -46,6 +48,7 @@ export class WaitingRoom {
   #missing = new Set<string>();
 
   constructor(private readonly host: WaitingRoomHost) {
+    this.livenessMs = Math.max(MIN_LIVENESS_MS, 3 * host.drainIntervalMs);
     const mailbox = host.keys.mailboxPrefix + this.instance;
     this.#loop = new MailboxLoop(host.connection, mailbox, {
       deliver: (message) => this.#deliver(message),
@@ -160,14 +163,14 @@ export class WaitingRoom {
 
   async #drainIfDue(): Promise<void> {
     const now = performance.now();
-    if (now - this.#lastDrain < DRAIN_INTERVAL_MS) return;
+    if (now - this.#lastDrain < this.host.drainIntervalMs) return;
     this.#lastDrain = now; // also keeps a second drain from starting while this one runs
     const queued = [...this.#waiters.values()].filter((w) => w.state === 'queued' && w.wantsKey);
     let lost: RedisReply;
     try {
       lost = await this.host.runPoolScript(waitingScripts.drain, [
         this.instance,
-        LIVENESS_TTL_MS,
+        this.livenessMs,
         DRAIN_GC_COUNT,
         ...queued.map((waiter) => waiter.ticket),
       ]);

@@ -260,6 +260,11 @@ describe('giving up leaves nothing behind', () => {
       await expect(pool.acquireLease(options as never)).rejects.toBeInstanceOf(InvalidArgumentError);
       await expect(pool.malloc(options as never)).rejects.toBeInstanceOf(InvalidArgumentError);
     }
+    for (const drainInterval of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1']) {
+      expect(() => new RedisAllocator(lazy, 'p', { drainInterval: drainInterval as number })).toThrow(
+        InvalidArgumentError,
+      );
+    }
     expect(lazy.status).toBe('wait');
     lazy.disconnect();
   });
