@@ -1,12 +1,13 @@
 /**
  * The benchmark suite (issue 5, DESIGN.md §8). `--check`: the short CI run, which fails only on
- * gross regressions. `--only=a,b`: run some figures (throughput, scaling, contention, memory, profile).
+ * gross regressions. `--only=a,b`: run some figures (fleet, profile, throughput, scaling, contention, memory).
  * Every figure is a ratio against a baseline measured in this same run: only ratios compare across runs.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runContention } from './contention.js';
+import { runFleet } from './fleet.js';
 import { type BenchConfig, CHECK, FULL } from './lib/config.js';
 import { type BenchRedis, deleteKeys, openBenchRedis } from './lib/redis.js';
 import { type FigureResult, formatChecks, formatRatios, formatRows, writeJson } from './lib/report.js';
@@ -18,6 +19,7 @@ import { runThroughput } from './throughput.js';
 type FigureRunner = (env: BenchRedis, config: BenchConfig, prefix: string) => Promise<FigureResult>;
 
 const FIGURES: Record<string, FigureRunner> = {
+  fleet: runFleet,
   profile: runProfile,
   throughput: runThroughput,
   scaling: runScaling,
