@@ -32,8 +32,10 @@ export class RedisAllocatorCore extends RedisLock {
   readonly shared: boolean;
   /** Every Redis key name of this allocator. */
   readonly redisKeys: AllocatorKeys;
-  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate. */
+  /** KEYS of malloc and gc: pool, head, tail, GC cursor, GC gate. */
   private readonly scriptKeys: readonly string[];
+  /** KEYS of the other pool scripts: pool, head, tail (each KEYS element costs Redis time per call). */
+  private readonly listKeys: readonly string[];
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -45,6 +47,7 @@ export class RedisAllocatorCore extends RedisLock {
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
     const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
     this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
+    this.listKeys = [pool, head, tail];
   }
 
   // ---- membership -------------------------------------------------------------------------
@@ -107,7 +110,7 @@ export class RedisAllocatorCore extends RedisLock {
 
   /** Empties the pool (hash and pointers, atomically). Locks and bindings are left to expire. */
   async clear(): Promise<void> {
-    await scripts.clear.run(this.redis, this.scriptKeys, []);
+    await scripts.clear.run(this.redis, this.listKeys, []);
   }
 
   // ---- allocation ---------------------------------------------------------------------------
@@ -138,17 +141,11 @@ export class RedisAllocatorCore extends RedisLock {
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
     const { lockPrefix, bindPrefix } = this.redisKeys;
-    const key = (await scripts.malloc.run(this.redis, this.scriptKeys, [
-      lockPrefix,
-      bindPrefix,
-      this.shared ? '1' : '0',
-      ttl,
-      token,
-      name,
-      bindTtl,
-      gcCount,
-      gcGateMs,
-    ])) as string | null;
+    // malloc.lua's trailing arguments are optional: each ARGV element costs Redis time per call.
+    const args: (string | number)[] = [lockPrefix, this.shared ? '1' : '0', ttl, token];
+    if (gcCount > 0 || name !== '') args.push(gcCount, gcGateMs);
+    if (name !== '') args.push(name, bindPrefix, bindTtl);
+    const key = (await scripts.malloc.run(this.redis, this.scriptKeys, args)) as string | null;
     return key === null ? null : { key, token };
   }
 
@@ -238,7 +235,8 @@ export class RedisAllocatorCore extends RedisLock {
     if (!Number.isInteger(count) || count <= 0) {
       throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
     }
-    return (await this.runPool(scripts.gc, [count])) as number;
+    const { lockPrefix } = this.redisKeys;
+    return (await scripts.gc.run(this.redis, this.scriptKeys, [lockPrefix, count])) as number;
   }
 
   /** The free list from head to tail (allocation order), read atomically. */
@@ -275,7 +273,7 @@ export class RedisAllocatorCore extends RedisLock {
   // ---- internals ----------------------------------------------------------------------------
 
   private runPool(script: (typeof scripts)[keyof typeof scripts], args: readonly (string | number)[]) {
-    return script.run(this.redis, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]);
+    return script.run(this.redis, this.listKeys, [this.redisKeys.lockPrefix, ...args]);
   }
 
   /** "" keeps each entry's lifetime; otherwise whole seconds (0 = never expires). */
