@@ -14,7 +14,7 @@ import { RedisAllocator } from 'redis-allocator';
 import type { BenchConfig } from './lib/config.js';
 import { snapshotLibrary } from './lib/library-snapshot.js';
 import { interleave } from './lib/measure.js';
-import { type BenchRedis, type CommandStats, commandStats } from './lib/redis.js';
+import { type BenchRedis, type CommandStats, commandStats, serverCpuSeconds } from './lib/redis.js';
 import { type FigureResult, type Ratio, type Row, ratio } from './lib/report.js';
 import { median, pairedRatios, summarize } from './lib/stats.js';
 import { fillPool, policyAllocator, resourceKeys, TRIVIAL_SCRIPT } from './lib/subjects.js';
@@ -46,6 +46,12 @@ export interface FleetRound {
   usecPerPair: number;
   /** Commands per pair, by top-level name, as Redis counted them. */
   commands: SentCounts;
+  /**
+   * Redis CPU microseconds per pair (`INFO cpu` delta: the server's user + system time, network
+   * I/O included). CPU time, unlike commandstats' wall-clock usec, does not grow when another
+   * process on a loaded machine preempts redis-server in the middle of a script.
+   */
+  cpuPerPair: number;
 }
 
 function nextReply(child: ChildProcess): Promise<Reply> {
@@ -67,7 +73,7 @@ export function attribute(
   stats: CommandStats,
   sent: SentCounts,
   pairs: number,
-): Omit<FleetRound, 'pairsPerSecond'> {
+): Pick<FleetRound, 'usecPerPair' | 'commands'> {
   let usec = 0;
   const commands: SentCounts = {};
   for (const [name, count] of Object.entries(sent)) {
@@ -126,7 +132,9 @@ async function measureRound(
   runAll: (subject: FleetSubject, secs: number) => Promise<Reply[]>,
 ): Promise<FleetRound> {
   await admin.config('RESETSTAT');
+  const cpu0 = await serverCpuSeconds(admin);
   const replies = await runAll(subject, seconds);
+  const cpu = (await serverCpuSeconds(admin)) - cpu0;
   const stats = await commandStats(admin);
   const sent: SentCounts = {};
   let pairs = 0;
@@ -136,7 +144,7 @@ async function measureRound(
     pairsPerSecond += reply.pairs! / reply.elapsed!;
     for (const [name, count] of Object.entries(reply.sent!)) sent[name] = (sent[name] ?? 0) + count;
   }
-  return { pairsPerSecond, ...attribute(stats, sent, pairs) };
+  return { pairsPerSecond, cpuPerPair: (cpu * 1e6) / pairs, ...attribute(stats, sent, pairs) };
 }
 
 function report(
@@ -160,6 +168,11 @@ function report(
       unit: 'µs/pair',
       ...summarize(r.map((x) => x.usecPerPair)),
     });
+    rows.push({
+      label: `${LABELS[subject]}: Redis CPU`,
+      unit: 'µs/pair',
+      ...summarize(r.map((x) => x.cpuPerPair)),
+    });
   }
   const paired = (id: string, label: string, a: number[], b: number[]): Ratio => {
     const values = pairedRatios(a, b);
@@ -167,6 +180,7 @@ function report(
   };
   const usec = (s: FleetSubject) => results[s].map((x) => x.usecPerPair);
   const rate = (s: FleetSubject) => results[s].map((x) => x.pairsPerSecond);
+  const cpu = (s: FleetSubject) => results[s].map((x) => x.cpuPerPair);
   const ratios = [
     paired(
       'fleet/pair-usec/semaphore',
@@ -192,6 +206,13 @@ function report(
       usec('policy'),
       usec('floor'),
     ),
+    paired(
+      'fleet/pair-cpu/semaphore',
+      'fleet: mallocKey+freeKeys Redis CPU / redis-semaphore',
+      cpu('pair'),
+      cpu('semaphore'),
+    ),
+    paired('fleet/pair-cpu/floor', 'fleet: mallocKey+freeKeys Redis CPU / floor', cpu('pair'), cpu('floor')),
     paired(
       'fleet/pair/semaphore',
       'fleet: mallocKey+freeKeys pairs/s / redis-semaphore',

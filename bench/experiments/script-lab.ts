@@ -22,6 +22,8 @@ const { fillPool, resourceKeys, TRIVIAL_SCRIPT } = await import('../lib/subjects
 const { Semaphore } = await import('redis-semaphore');
 
 const rounds = Number(process.argv[2] ?? 5);
+/** Allocations per call for batch variants (args `tokens` / `keys`): LAB_GROUP, default 1. */
+const group = Number(process.env.LAB_GROUP ?? 1);
 const batch = Number(process.argv[3] ?? 400);
 const only = process.argv.slice(4);
 
@@ -107,7 +109,7 @@ for (const name of names) {
 function argv(
   lab: Lab,
   op: keyof Variant,
-  call: { key?: string; token: string },
+  call: { key?: string; token: string; keys?: string[]; tokens?: string[] },
 ): [number, ...(string | number)[]] {
   const values: Record<string, string | number> = {
     lockPrefix: lab.lockPrefix,
@@ -123,7 +125,10 @@ function argv(
     key: call.key ?? '',
   };
   const { keys, args } = lab.call[op];
-  return [keys.length, ...keys.map((k) => lab.keys[k]!), ...args.map((a) => values[a]!)];
+  const spread = args.flatMap((a) =>
+    a === 'tokens' ? call.tokens! : a === 'keys' ? call.keys! : [values[a]!],
+  );
+  return [keys.length, ...keys.map((k) => lab.keys[k]!), ...spread];
 }
 
 /**
@@ -185,10 +190,16 @@ async function measure(name: string, mode: 'free' | 'release'): Promise<[number,
   let got: unknown[] = [];
   const malloc = await timed(async () => {
     const p = client.pipeline();
-    for (const token of tokens) p.evalsha(lab.sha.malloc, ...argv(lab, 'malloc', { token }));
-    got = ((await p.exec()) ?? []).map(([error, value]) => {
+    const batched = lab.call.malloc.args.includes('tokens');
+    for (let i = 0; i < tokens.length; i += batched ? group : 1) {
+      p.evalsha(
+        lab.sha.malloc,
+        ...argv(lab, 'malloc', { token: tokens[i]!, tokens: tokens.slice(i, i + group) }),
+      );
+    }
+    got = ((await p.exec()) ?? []).flatMap(([error, value]) => {
       if (error) throw error;
-      return value;
+      return batched ? (value as unknown[]) : [value];
     });
   });
   for (let i = 0; i < batch; i++) {
@@ -198,12 +209,16 @@ async function measure(name: string, mode: 'free' | 'release'): Promise<[number,
   lab.next += batch;
   const back = await timed(async () => {
     const p = client.pipeline();
-    expected.forEach((key, i) => {
-      p.evalsha(lab.sha[mode], ...argv(lab, mode, { key, token: tokens[i]! }));
-    });
+    const batched = lab.call[mode].args.includes('keys');
+    for (let i = 0; i < expected.length; i += batched ? group : 1) {
+      const keys = expected.slice(i, i + group);
+      p.evalsha(lab.sha[mode], ...argv(lab, mode, { key: expected[i]!, token: tokens[i]!, keys }));
+    }
     for (const [error, value] of (await p.exec()) ?? []) {
       if (error) throw error;
-      if (value !== 1) throw new Error(`${name}: ${mode} answered ${String(value)}`);
+      if (value !== (batched ? Math.min(group, expected.length) : 1)) {
+        throw new Error(`${name}: ${mode} answered ${String(value)}`);
+      }
     }
   });
   return [malloc, back];
