@@ -74,7 +74,7 @@ interface Lab {
 const DEFAULT_CALL: Record<keyof Variant, { keys: string[]; args: string[] }> = {
   malloc: {
     keys: ['pool', 'head', 'tail', 'gcCursor', 'gcGate'],
-    args: ['lockPrefix', 'shared', 'ttl', 'token'],
+    args: ['lockPrefix', 'shared', 'ttl', 'count', 'tokens'],
   },
   free: { keys: ['pool', 'head', 'tail'], args: ['lockPrefix', 'lifetime', 'key'] },
   release: { keys: ['pool', 'head', 'tail'], args: ['lockPrefix', 'lifetime', 'key', 'token'] },
@@ -125,9 +125,12 @@ function argv(
     key: call.key ?? '',
   };
   const { keys, args } = lab.call[op];
-  const spread = args.flatMap((a) =>
-    a === 'tokens' ? call.tokens! : a === 'keys' ? call.keys! : [values[a]!],
-  );
+  const spread = args.flatMap((a) => {
+    if (a === 'tokens') return call.tokens ?? [call.token];
+    if (a === 'keys') return call.keys ?? [call.key!];
+    if (a === 'count') return [(call.tokens ?? [call.token]).length];
+    return [values[a]!];
+  });
   return [keys.length, ...keys.map((k) => lab.keys[k]!), ...spread];
 }
 
@@ -199,7 +202,7 @@ async function measure(name: string, mode: 'free' | 'release'): Promise<[number,
     }
     got = ((await p.exec()) ?? []).flatMap(([error, value]) => {
       if (error) throw error;
-      return batched ? (value as unknown[]) : [value];
+      return Array.isArray(value) ? value : [value];
     });
   });
   for (let i = 0; i < batch; i++) {

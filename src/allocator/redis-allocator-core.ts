@@ -16,7 +16,16 @@ import {
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
+import { MallocCoalescer } from './malloc-coalescer.js';
 import { allocatorScripts as scripts } from './scripts.js';
+
+/** The options every caller of one coalesced malloc shares. */
+interface MallocOptions {
+  ttl: number;
+  gcCount: number;
+  gcGateMs: number;
+}
+
 import type {
   AcquireLeaseOptions,
   AllocatorCoreOptions,
@@ -37,6 +46,9 @@ export class RedisAllocatorCore extends RedisLock {
   /** KEYS of the other pool scripts: pool, head, tail (each KEYS element costs Redis time per call). */
   private readonly listKeys: readonly string[];
 
+  /** Coalesces concurrent unnamed exclusive mallocs into one script call; absent when disabled. */
+  readonly #coalescer: MallocCoalescer<MallocOptions> | undefined;
+
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
     const suffix = options.suffix ?? DEFAULTS.allocatorSuffix;
@@ -48,6 +60,9 @@ export class RedisAllocatorCore extends RedisLock {
     const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
     this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
     this.listKeys = [pool, head, tail];
+    if (options.coalesce ?? true) {
+      this.#coalescer = new MallocCoalescer((batch, tokens) => this.#runMalloc(batch, tokens));
+    }
   }
 
   // ---- membership -------------------------------------------------------------------------
@@ -140,13 +155,36 @@ export class RedisAllocatorCore extends RedisLock {
     }
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
-    const { lockPrefix, bindPrefix } = this.redisKeys;
-    // malloc.lua's trailing arguments are optional: each ARGV element costs Redis time per call.
-    const args: (string | number)[] = [lockPrefix, this.shared ? '1' : '0', ttl, token];
-    if (gcCount > 0 || name !== '') args.push(gcCount, gcGateMs);
-    if (name !== '') args.push(name, bindPrefix, bindTtl);
-    const key = (await scripts.malloc.run(this.redis, this.scriptKeys, args)) as string | null;
-    return key === null ? null : { key, token };
+    if (this.#coalescer !== undefined && name === '' && !this.shared) {
+      const key = await this.#coalescer.request(
+        `${ttl}|${gcCount}|${gcGateMs}`,
+        { ttl, gcCount, gcGateMs },
+        token,
+      );
+      return key === null ? null : { key, token };
+    }
+    const { bindPrefix } = this.redisKeys;
+    const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
+    const [key] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
+    return key === undefined ? null : { key, token };
+  }
+
+  /**
+   * One malloc script call handing out up to `tokens.length` keys, the i-th locked with the i-th
+   * token. malloc.lua's trailing arguments are optional: each ARGV element costs Redis time.
+   */
+  #runMalloc(options: MallocOptions, tokens: readonly string[], binding: readonly (string | number)[] = []) {
+    const { ttl, gcCount, gcGateMs } = options;
+    const args: (string | number)[] = [
+      this.redisKeys.lockPrefix,
+      this.shared ? '1' : '0',
+      ttl,
+      tokens.length,
+      ...tokens,
+    ];
+    if (gcCount > 0 || binding.length > 0) args.push(gcCount, gcGateMs);
+    args.push(...binding);
+    return scripts.malloc.run(this.redis, this.scriptKeys, args) as Promise<string[]>;
   }
 
   /**

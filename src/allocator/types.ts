@@ -11,6 +11,13 @@ export interface AllocatorCoreOptions {
    * many holders may use one key at once. Default `false` (exclusive leases).
    */
   shared?: boolean;
+  /**
+   * Coalesce concurrent allocations: the unnamed exclusive `mallocKey` / `acquireLease` / policy
+   * `malloc` calls this instance makes in the same tick go to Redis as one script call, each caller
+   * still getting its own key and owner token, in call order. Cuts the Redis time per allocation
+   * several-fold under load; a lone call is sent at once (one microtask later). Default `true`.
+   */
+  coalesce?: boolean;
 }
 
 /** Options of `mallocKey`. */
