@@ -18,7 +18,8 @@ const client = new Redis(url, { maxRetriesPerRequest: 3 });
 let sent = {};
 const send = client.sendCommand.bind(client);
 client.sendCommand = (command, ...rest) => {
-  sent[command.name] = (sent[command.name] ?? 0) + 1;
+  const name = command.name.toLowerCase(); // commandstats names are lower-case; clients may send either
+  sent[name] = (sent[name] ?? 0) + 1;
   return send(command, ...rest);
 };
 

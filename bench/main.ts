@@ -1,11 +1,12 @@
 /**
  * The benchmark suite (issue 5, DESIGN.md §8). `--check`: the short CI run, which fails only on
- * gross regressions. `--only=a,b`: run some figures (fleet, profile, throughput, scaling, contention, memory).
+ * gross regressions. `--only=a,b`: run some figures (fleet, profile, throughput, clients, scaling, contention, memory).
  * Every figure is a ratio against a baseline measured in this same run: only ratios compare across runs.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runClients } from './clients.js';
 import { runContention } from './contention.js';
 import { runFleet } from './fleet.js';
 import { type BenchConfig, CHECK, FULL } from './lib/config.js';
@@ -22,6 +23,7 @@ const FIGURES: Record<string, FigureRunner> = {
   fleet: runFleet,
   profile: runProfile,
   throughput: runThroughput,
+  clients: runClients,
   scaling: runScaling,
   contention: runContention,
   memory: runMemory,

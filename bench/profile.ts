@@ -66,7 +66,8 @@ function countSent(client: Redis): SentCounts {
   const counts: SentCounts = {};
   const send = client.sendCommand.bind(client);
   client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
-    counts[command.name] = (counts[command.name] ?? 0) + 1;
+    const name = command.name.toLowerCase(); // commandstats names are lower-case; clients may send either
+    counts[name] = (counts[name] ?? 0) + 1;
     return (send as (...args: unknown[]) => unknown)(command, ...rest);
   }) as typeof client.sendCommand;
   return counts;

@@ -14,7 +14,8 @@ function countingClient(): { redis: Redis; scriptCalls: () => number } {
   let calls = 0;
   const send = redis.sendCommand.bind(redis);
   redis.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
-    if (command.name === 'evalsha' || command.name === 'eval') calls++;
+    const name = command.name.toLowerCase();
+    if (name === 'evalsha' || name === 'eval') calls++;
     return (send as (...args: unknown[]) => unknown)(command, ...rest);
   }) as typeof redis.sendCommand;
   return { redis, scriptCalls: () => calls };
