@@ -16,7 +16,7 @@ import {
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
-import { MallocCoalescer } from './malloc-coalescer.js';
+import { Coalescer } from './coalescer.js';
 import { allocatorScripts as scripts } from './scripts.js';
 
 /** The options every caller of one coalesced malloc shares. */
@@ -47,7 +47,9 @@ export class RedisAllocatorCore extends RedisLock {
   private readonly listKeys: readonly string[];
 
   /** Coalesces concurrent unnamed exclusive mallocs into one script call; absent when disabled. */
-  readonly #coalescer: MallocCoalescer<MallocOptions> | undefined;
+  readonly #coalescer: Coalescer<MallocOptions, string, string | null> | undefined;
+  /** Coalesces concurrent `freeKeys` calls (same lifetime option) into one free script call. */
+  readonly #freeCoalescer: Coalescer<string | number, readonly string[], void> | undefined;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -61,7 +63,14 @@ export class RedisAllocatorCore extends RedisLock {
     this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
     this.listKeys = [pool, head, tail];
     if (options.coalesce ?? true) {
-      this.#coalescer = new MallocCoalescer((batch, tokens) => this.#runMalloc(batch, tokens));
+      this.#coalescer = new Coalescer(async (batch, tokens) => {
+        const keys = await this.#runMalloc(batch, tokens);
+        return tokens.map((_, i) => keys[i] ?? null);
+      });
+      this.#freeCoalescer = new Coalescer(async (lifetime, keyLists) => {
+        await this.runPool(scripts.free, [lifetime, ...keyLists.flat()]);
+        return keyLists.map(() => undefined);
+      });
     }
   }
 
@@ -233,6 +242,8 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKeys(keys);
     const lifetime = this.freeLifetime(options);
     if (keys.length === 0) return;
+    if (this.#freeCoalescer !== undefined)
+      return this.#freeCoalescer.request(String(lifetime), lifetime, keys);
     await this.runPool(scripts.free, [lifetime, ...keys]);
   }
 

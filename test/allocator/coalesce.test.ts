@@ -94,4 +94,32 @@ describe('coalesced allocation', () => {
     const results = await Promise.allSettled([pool.mallocKey(), pool.mallocKey(), pool.mallocKey()]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
   });
+
+  it('concurrent frees of one instance go out as one script call and append the keys in call order, each once', async () => {
+    const { redis, scriptCalls } = countingClient();
+    const pool = await filledPool(redis);
+    const taken = await Promise.all(Array.from({ length: 4 }, () => pool.mallocKey()));
+    const rest = await pool.getFreeList();
+    const before = scriptCalls();
+    await Promise.all([
+      pool.freeKeys([taken[2]!]),
+      pool.freeKeys([taken[0]!, taken[2]!]),
+      pool.freeKeys([taken[3]!]),
+    ]);
+    expect(scriptCalls() - before).toBe(1);
+    expect(await pool.getFreeList()).toEqual([...rest, taken[2], taken[0], taken[3]]);
+    await expectSound(pool);
+  });
+
+  it('one freeKeys call with thousands of keys frees them all (the script works in chunks)', async () => {
+    const { redis } = countingClient();
+    const pool = new RedisAllocator(redis, uniquePrefix('coalesce'));
+    const keys = Array.from({ length: 2500 }, (_, i) => `k${i}`);
+    await pool.extend(keys);
+    const taken = await Promise.all(keys.map(() => pool.mallocKey()));
+    expect(await pool.getFreeList()).toEqual([]);
+    await pool.freeKeys(taken as string[]);
+    expect(await pool.getFreeList()).toEqual(taken);
+    await expectSound(pool);
+  });
 });

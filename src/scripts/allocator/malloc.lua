@@ -151,7 +151,7 @@ pop = function()
       end
     end
     if keep and rcall('EXISTS', lockPrefix .. head) == 0 then
-      returnToFreeList(head, nil)
+      returnToFreeList({ head }, nil)
       out[1] = head
       return
     end

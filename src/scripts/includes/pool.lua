@@ -41,30 +41,44 @@ local function expiryIn(lifetime)
   return '-1'
 end
 
--- Returns an allocated entry to the tail of the free list (free/release, shared-mode rotation).
--- Free nodes are left alone (F2); the entry keeps its expiry unless newExpiry is given (F11).
--- Returns 1 when pushed back. Calls: GET tail, HMGET entry + old tail, one HSET writing both
--- entries, SET tail (+ SET head when the list was empty).
-local function returnToFreeList(item, newExpiry)
+-- Returns allocated entries to the tail of the free list, in the given order (free, release,
+-- shared-mode rotation). Free nodes are left alone (F2); entries keep their expiry unless
+-- newExpiry is given (F11). items must be distinct. Returns the number pushed back. Calls for
+-- any number of items: GET tail, one HMGET (the entries and the old tail), one HSET writing every
+-- entry and the old tail, SET tail (+ SET head when the list was empty).
+local function returnToFreeList(items, newExpiry)
+  local n = #items
   local tail = rcall('GET', tailKey) or ''
-  local value, tailValue
-  if tail ~= '' then
-    local values = rcall('HMGET', poolKey, item, tail)
-    value, tailValue = values[1], values[2]
-  else
-    value = rcall('HGET', poolKey, item)
+  items[n + 1] = tail ~= '' and tail or nil
+  local values = rcall('HMGET', poolKey, unpack(items))
+  items[n + 1] = nil
+  local back = {}
+  for i = 1, n do
+    local value = values[i]
+    if value and sub(value, 1, 24) == ALLOCATED_PREFIX then back[#back + 1] = i end
   end
-  if not value or sub(value, 1, 24) ~= ALLOCATED_PREFIX then return 0 end
-  local entry = tail .. '||||' .. (newExpiry or sub(value, 25))
+  local m = #back
+  if m == 0 then return 0 end
+  local writes = {}
+  for j = 1, m do
+    local i = back[j]
+    local prev = j == 1 and tail or items[back[j - 1]]
+    local nxt = j == m and '' or items[back[j + 1]]
+    writes[#writes + 1] = items[i]
+    writes[#writes + 1] = prev .. '||' .. nxt .. '||' .. (newExpiry or sub(values[i], 25))
+  end
+  local first = items[back[1]]
   if tail == '' then
-    rcall('HSET', poolKey, item, entry)
-    rcall('SET', headKey, item)
+    rcall('SET', headKey, first)
   else
-    -- The old tail keeps its prev and expiry; its next becomes item.
+    -- The old tail keeps its prev and expiry; its next becomes the first entry pushed back.
+    local tailValue = values[n + 1]
     local a = find(tailValue, '||', 1, true)
     local b = find(tailValue, '||', a + 2, true)
-    rcall('HSET', poolKey, item, entry, tail, sub(tailValue, 1, a + 1) .. item .. sub(tailValue, b))
+    writes[#writes + 1] = tail
+    writes[#writes + 1] = sub(tailValue, 1, a + 1) .. first .. sub(tailValue, b)
   end
-  rcall('SET', tailKey, item)
-  return 1
+  rcall('HSET', poolKey, unpack(writes))
+  rcall('SET', tailKey, items[back[m]])
+  return m
 end
