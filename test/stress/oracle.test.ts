@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { testClient, uniquePrefix } from '../helpers/redis.js';
-import { doublesKey, LEASE_SECONDS } from './config.js';
+import { doublesKey, LEASE_SECONDS, ORACLE_MARGIN_MS } from './config.js';
 import { Oracle } from './oracle.js';
 
 const redis = testClient();
@@ -27,7 +27,11 @@ describe('stress oracle (INV-5)', () => {
   it('reports a key handed to a second holder while the first holds it, and records it in Redis', async () => {
     const { prefix, lease, first, second } = setup();
     await lease('k00', 'token-1');
-    expect(await first.claim('k00', 'token-1')).toEqual({ status: 'ok', token: 'token-1' });
+    expect(await first.claim('k00', 'token-1')).toEqual({
+      status: 'ok',
+      token: 'token-1',
+      ttlMs: expect.any(Number),
+    });
     await lease('k00', 'token-2'); // the planted bug: the live lease is given away
     expect(await second.claim('k00', 'token-2')).toEqual({ status: 'double', other: 'w0.1:token-1' });
     expect(await redis.lrange(doublesKey(prefix), 0, -1)).toEqual([
@@ -38,7 +42,11 @@ describe('stress oracle (INV-5)', () => {
   it('adopts the lock value of a tokenless mallocKey and still reports a double', async () => {
     const { lease, first, second } = setup();
     await lease('k01', 'token-1');
-    expect(await first.claim('k01', '')).toEqual({ status: 'ok', token: 'token-1' });
+    expect(await first.claim('k01', '')).toEqual({
+      status: 'ok',
+      token: 'token-1',
+      ttlMs: expect.any(Number),
+    });
     await lease('k01', 'token-2');
     expect((await second.claim('k01', '')).status).toBe('double');
   });
@@ -49,7 +57,11 @@ describe('stress oracle (INV-5)', () => {
     await first.claim('k02', 'token-1');
     expect(await first.release('k02', 'token-1')).toBeGreaterThan(0);
     await lease('k02', 'token-2');
-    expect(await second.claim('k02', 'token-2')).toEqual({ status: 'ok', token: 'token-2' });
+    const claim = await second.claim('k02', 'token-2');
+    expect(claim).toEqual({ status: 'ok', token: 'token-2', ttlMs: expect.any(Number) });
+    // The oracle key ends before the lease it shadows (no false double for the next holder).
+    const { ttlMs } = claim as { ttlMs: number };
+    expect(ttlMs).toBeLessThanOrEqual(LEASE_SECONDS * 1000 - ORACLE_MARGIN_MS);
     expect(await redis.llen(doublesKey(prefix))).toBe(0);
   });
 
