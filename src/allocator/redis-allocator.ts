@@ -2,7 +2,7 @@
  * `RedisAllocator`: the pool primitives of `RedisAllocatorCore` plus the object layer — `malloc`
  * returns a `RedisAllocatorObject` through the allocator's policy, `free` releases one.
  */
-import type { RedisClient } from '../client.js';
+import type { RedisClient } from '../client/index.js';
 import type { Allocatable } from './allocatable.js';
 import type { RedisAllocatorObject } from './allocator-object.js';
 import { DefaultRedisAllocatorPolicy } from './policy/default-policy.js';

@@ -1,5 +1,5 @@
 /** One atomic read of a pool (upstream lesson L19: non-atomic reads produce phantom violations). */
-import type { RedisClient } from '../client.js';
+import type { RedisConnection } from '../client/index.js';
 import type { AllocatorKeys } from '../keys.js';
 import { ALLOCATED, ENTRY_SEPARATOR } from '../keys.js';
 import snapshotSource from '../scripts/diagnostics/snapshot.lua';
@@ -33,14 +33,14 @@ export interface PoolSnapshot {
 
 /** What `takeSnapshot` needs of an allocator. */
 export interface SnapshotTarget {
-  readonly redis: RedisClient;
+  readonly connection: RedisConnection;
   readonly redisKeys: AllocatorKeys;
 }
 
 /** Reads the pool, pointers, server time and every entry's lock TTL in one script call. */
 export async function takeSnapshot(target: SnapshotTarget): Promise<PoolSnapshot> {
   const { pool, head, tail, lockPrefix } = target.redisKeys;
-  const reply = (await snapshotScript.run(target.redis, [pool, head, tail], [lockPrefix])) as [
+  const reply = (await snapshotScript.run(target.connection, [pool, head, tail], [lockPrefix])) as [
     string,
     string,
     string,

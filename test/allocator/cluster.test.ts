@@ -2,23 +2,23 @@
  * Redis Cluster: every key of one allocator shares a hash slot (the prefix gets a `{…}` tag when
  * it has none), so every multi-key script runs on a 3-master cluster without CROSSSLOT errors.
  */
-import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisAllocator } from '../../src/index.js';
+import { RedisAllocator, type RedisClient } from '../../src/index.js';
 import { type PrivateRedisCluster, startRedisCluster } from '../../tools/redis-server.js';
+import { closeLibraryClients, libraryClusterClient } from '../helpers/clients.js';
 import { expectSound } from './helpers.js';
 
 let cluster: PrivateRedisCluster;
-let client: Cluster;
+/** A cluster client of this run's family (`REDIS_CLIENT`). */
+let client: RedisClient;
 
 beforeAll(async () => {
   cluster = await startRedisCluster(3);
-  client = new Cluster(cluster.startupNodes);
-  await client.ping();
+  client = await libraryClusterClient(cluster.startupNodes);
 }, 60_000);
 
 afterAll(async () => {
-  await client?.quit().catch(() => client.disconnect());
+  await closeLibraryClients();
   await cluster?.stop();
 });
 
