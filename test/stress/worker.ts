@@ -29,6 +29,7 @@ import {
 } from './config.js';
 import { licenseRemoval } from './membership.js';
 import { Oracle } from './oracle.js';
+import { judgeStall } from './stall.js';
 
 const url = requireEnv('STRESS_REDIS_URL');
 const prefix = requireEnv('STRESS_PREFIX');
@@ -69,12 +70,12 @@ async function anomaly(message: string): Promise<void> {
 
 /**
  * A case only a stall of this worker explains: a slow case when the measured delay `elapsedMs`
- * reaches `boundMs` (what the lease or oracle key guaranteed), else an anomaly. Slow cases are
+ * reaches `guaranteedMs` (what the lease or oracle key guaranteed), else an anomaly. Slow cases are
  * recorded with their evidence, so the test can print and bound them.
  */
-async function slowOrAnomaly(what: string, elapsedMs: number, boundMs: number): Promise<void> {
-  const evidence = `${what} after ${elapsedMs.toFixed(0)} ms (guaranteed for ${boundMs.toFixed(0)} ms)`;
-  if (elapsedMs < boundMs) {
+async function slowOrAnomaly(what: string, elapsedMs: number, guaranteedMs: number): Promise<void> {
+  const { kind, evidence } = judgeStall(what, elapsedMs, guaranteedMs);
+  if (kind === 'anomaly') {
     await anomaly(evidence);
     return;
   }
