@@ -10,6 +10,7 @@
  *     find: 'the exact text of the guard',     // must occur exactly once in that file
  *     replace: 'the text with the guard broken',
  *     tests: ['test/…/….test.ts'],            // the test files expected to catch it
+ *     catchingTest: 'part of a test name',     // optional: this test must be among the failures
  *   }
  * Keep `find` short but unique (the runner refuses a mutant whose text occurs 0 or 2+ times, so a
  * refactoring of the guarded code makes the list fail loudly instead of testing nothing). Prefer
@@ -23,6 +24,8 @@ export interface Mutant {
   readonly find: string;
   readonly replace: string;
   readonly tests: readonly string[];
+  /** When set, the mutant counts as caught only if a failed test's name contains this text. */
+  readonly catchingTest?: string;
   /** Run `tsup` in the copy first (for tests that import dist/). */
   readonly build?: boolean;
 }
@@ -72,6 +75,7 @@ export const MUTANTS: readonly Mutant[] = [
     find: '  if locked then return 0 end\n  pushToTail(item, expiry)',
     replace: '  pushToTail(item, expiry)',
     tests: [SEMANTICS],
+    catchingTest: 'GC leaves an allocated key whose lease is live',
   },
   {
     id: 'lease-ttl-one-second-long',
@@ -106,6 +110,7 @@ export const MUTANTS: readonly Mutant[] = [
     replace:
       'async extend(keys: readonly string[], options: LifetimeOptions = {}): Promise<void> {\n    await this.size();\n    assertResourceKeys(keys);',
     tests: ['test/allocator/validation.test.ts'],
+    catchingTest: 'rejects the empty string before any Redis call',
   },
   // ---- the invariant checker ----------------------------------------------------------------
   {

@@ -152,6 +152,14 @@ function main(): number {
       } catch (error) {
         outcome = { failed: [], error: error instanceof Error ? error.message : String(error), seconds: 0 };
       }
+      const wanted = mutant.catchingTest;
+      if (wanted !== undefined && !outcome.error && outcome.failed.length > 0) {
+        // The expected catcher first; without it the mutant is not caught the way it should be.
+        const expected = outcome.failed.filter((name) => name.includes(wanted));
+        if (expected.length === 0) {
+          outcome.error = `the expected test "${wanted}" did not fail (others did: ${outcome.failed[0]})`;
+        } else outcome.failed = [...expected, ...outcome.failed.filter((name) => !name.includes(wanted))];
+      }
       rows.push({ mutant, outcome });
       const verdict = outcome.error ? 'ERROR' : outcome.failed.length > 0 ? 'caught' : 'SURVIVED';
       console.log(`${verdict.padEnd(8)} ${mutant.id} (${outcome.seconds.toFixed(1)} s)`);
