@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toConnection } from '../../src/client/index.js';
 import { RedisAllocator, type RedisClient } from '../../src/index.js';
 import { type PrivateRedisCluster, startRedisCluster } from '../../tools/redis-server.js';
 import { closeLibraryClients, libraryClusterClient } from '../helpers/clients.js';
@@ -91,5 +92,16 @@ describe('allocator on Redis Cluster', () => {
       await allocator.clear();
       expect(await owner.exists(pool)).toBe(0);
     }
+  });
+
+  it('a dedicated connection for blocking reads routes by key and closes cleanly', async () => {
+    const connection = toConnection(client);
+    expect(connection.isCluster).toBe(true);
+    const dedicated = await connection.openDedicated();
+    const mailbox = '{app}|allocator|pool|mailbox:test';
+    const blocked = dedicated.send('BLPOP', [mailbox, 5], mailbox);
+    expect(await connection.send('LPUSH', [mailbox, 'ticket|a'], mailbox)).toBe(1);
+    expect(await blocked).toEqual([mailbox, 'ticket|a']);
+    await dedicated.close();
   });
 });

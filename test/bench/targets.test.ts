@@ -64,7 +64,7 @@ describe('benchmark target coverage', () => {
 
   it('every target belongs to a figure that produces ratios', () => {
     expect(throughputIds.length).toBeGreaterThan(0);
-    expect(Object.values(TARGETS).every((t) => ['throughput', 'scaling'].includes(t.figure))).toBe(true);
+    expect(Object.values(TARGETS).every((t) => ['throughput', 'scaling', 'clients'].includes(t.figure))).toBe(true);
   });
 
   it('a figure that produced every target ratio passes its coverage check', () => {
