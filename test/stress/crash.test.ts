@@ -139,7 +139,8 @@ describe('crash stress', () => {
       const maxSlow = Math.max(MAX_SLOW_ALWAYS, Math.floor(MAX_SLOW_FRACTION * totals.claims));
       console.log(
         `crash stress ${SECONDS} s, ${WORKERS} workers: ${totals.empty} empty mallocs, ` +
-          `${watcher.restores} licensed restores, ${watcher.abandoned} leases abandoned by the watcher, INV-6 probed keys ${JSON.stringify(watcher.probedKeys)}, ` +
+          `${watcher.restores} licensed restores, ${watcher.abandoned} leases abandoned by the watcher, ` +
+          `INV-6 probed keys ${JSON.stringify(watcher.probedKeys)}, ` +
           `${watcher.violationCount} violations, ${doubles.length} double allocations, ` +
           `${anomalies.length} lease anomalies, ${slow.length} slow cases (ceiling ${maxSlow}), ` +
           `median worker start ${median(fleet.startSeconds).toFixed(1)} s\n` +

@@ -12,7 +12,8 @@ import { doublesKey, ORACLE_MARGIN_MS, ORACLE_TTL_MS, oracleKey } from './config
 // KEYS[1] oracle key  KEYS[2] lock key  KEYS[3] doubles list
 // ARGV[1] holder id  ARGV[2] owner token ("" = adopt the lock's value: mallocKey returns no token)
 // ARGV[3] oracle TTL cap (ms)  ARGV[4] margin (ms)  ARGV[5] description of the allocation
-// Returns {status, value, ttl}: {'ok', token, oracle TTL ms} | {'double', other holder} | {'lost', lock value or ''}
+// Returns {status, value, ttl}: {'ok', token, oracle TTL ms} | {'double', other holder}
+//         | {'lost', lock value or ''}
 const CLAIM = `
 local lock = redis.call('GET', KEYS[2])
 if not lock then return {'lost', ''} end

@@ -134,9 +134,9 @@ export class InvariantWatcher {
 
   /**
    * For a quiet pool whose leases, quarantines and test-given lifetimes have all run out: restores
-   * the members the test removed, runs one GC pass, checks the invariants once more and lists every member that is not
-   * back on the free list (or is missing, or still locked). Empty when GC reclaimed everything the
-   * killer left.
+   * the members the test removed, runs one GC pass, checks the invariants once more and lists every
+   * member that is not back on the free list (or is missing, or still locked). Empty when GC
+   * reclaimed everything the killer left.
    */
   async settledLeftovers(): Promise<string[]> {
     // First GC drops the entries whose (test-given) lifetime ran out, so they are restored too.
