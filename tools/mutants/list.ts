@@ -112,6 +112,15 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/allocator/validation.test.ts'],
     catchingTest: 'rejects the empty string before any Redis call',
   },
+  {
+    id: 'cluster-prefix-without-hash-tag',
+    bug: "on a cluster client the prefix is not wrapped in a hash tag (an allocator's keys spread over slots)",
+    file: 'src/keys.ts',
+    find: 'return cluster && !hasHashTag(prefix) ?',
+    replace: 'return false ?',
+    tests: ['test/allocator/cluster.test.ts'],
+    catchingTest: 'every pool operation works across a 3-master cluster',
+  },
   // ---- the invariant checker ----------------------------------------------------------------
   {
     id: 'checker-without-inv3',
