@@ -64,7 +64,8 @@ describe('benchmark target coverage', () => {
 
   it('every target belongs to a figure that produces ratios', () => {
     expect(throughputIds.length).toBeGreaterThan(0);
-    expect(Object.values(TARGETS).every((t) => ['throughput', 'scaling', 'clients'].includes(t.figure))).toBe(true);
+    const figures = new Set(Object.values(TARGETS).map((target) => target.figure));
+    expect([...figures].sort()).toEqual(['clients', 'scaling', 'throughput']);
   });
 
   it('a figure that produced every target ratio passes its coverage check', () => {
