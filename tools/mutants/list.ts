@@ -220,6 +220,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/stress/membership.test.ts'],
   },
   {
+    id: 'stress-watcher-hides-lost-member',
+    bug: 'the stress watcher re-adds a member that disappeared without a licensed removal, silently',
+    file: 'test/stress/watcher.ts',
+    find: 'for (const key of unexplained) {',
+    replace: 'for (const key of unexplained.slice(0, 0)) {',
+    tests: ['test/stress/watcher.test.ts'],
+  },
+  {
     id: 'model-expiry-tolerance-wide',
     bug: 'the model comparison accepts an entry expiry a second early or late',
     file: 'test/model/redis-state.ts',
