@@ -148,12 +148,12 @@ describe('crash stress', () => {
           (slow.length > 0 ? `\nslow cases:\n  ${slow.slice(0, 10).join('\n  ')}` : ''),
       );
 
-      expect(fleet.failures).toEqual([]);
-      expect(watcher.violations).toEqual([]);
-      expect(doubles).toEqual([]);
-      expect(anomalies).toEqual([]);
-      expect(leftovers).toEqual([]);
-      expect(unmetFloors(floors)).toEqual([]);
+      expect(fleet.failures, 'worker failures').toEqual([]);
+      expect(watcher.violations, 'watcher: INV-1…4, INV-6 and membership violations').toEqual([]);
+      expect(doubles, 'double allocations').toEqual([]);
+      expect(anomalies, 'lease anomalies').toEqual([]);
+      expect(leftovers, 'settled pool: members not back on the free list').toEqual([]);
+      expect(unmetFloors(floors), 'work floors').toEqual([]);
       expect(slow.length, slow.join('\n')).toBeLessThanOrEqual(maxSlow);
     },
     (SECONDS + 180) * 1000,

@@ -78,6 +78,15 @@ export const MUTANTS: readonly Mutant[] = [
     catchingTest: 'GC leaves an allocated key whose lease is live',
   },
   {
+    id: 'gc-never-reclaims',
+    bug: 'GC leaves an allocated key whose lease ended off the free list (a dead holder leaks it)',
+    file: 'src/scripts/includes/pool.lua',
+    find: '  pushToTail(item, expiry)\n  return 1',
+    replace: '  return 0',
+    tests: ['test/stress/crash.test.ts'],
+    build: true,
+  },
+  {
     id: 'lease-ttl-one-second-long',
     bug: 'a malloc lease lock lives one second longer than asked',
     file: 'src/scripts/allocator/malloc.lua',

@@ -99,12 +99,19 @@ function runTests(dir: string, tests: readonly string[], build: boolean): Outcom
     };
   }
   const json = JSON.parse(readFileSync(report, 'utf8')) as {
-    testResults: Array<{ name: string; assertionResults: Array<{ status: string; fullName: string }> }>;
+    testResults: Array<{
+      name: string;
+      assertionResults: Array<{ status: string; fullName: string; failureMessages?: string[] }>;
+    }>;
   };
+  // "file > test name: first line of its failure", so the table shows what the test saw.
   const failed = json.testResults.flatMap((file) =>
     file.assertionResults
       .filter((test) => test.status === 'failed')
-      .map((test) => `${relative(dir, file.name)} > ${test.fullName}`),
+      .map((test) => {
+        const reason = (test.failureMessages?.[0] ?? '').split('\n')[0]!.slice(0, 160);
+        return `${relative(dir, file.name)} > ${test.fullName}: ${reason}`;
+      }),
   );
   if (result.status !== 0 && failed.length === 0) {
     return {
