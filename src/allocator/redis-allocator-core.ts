@@ -16,7 +16,18 @@ import {
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
+import { Coalescer } from './coalescer.js';
 import { allocatorScripts as scripts } from './scripts.js';
+import { parseWaitOptions } from './waiting/options.js';
+import { WaitingRoom } from './waiting/waiting-room.js';
+
+/** The options every caller of one coalesced malloc shares. */
+interface MallocOptions {
+  ttl: number;
+  gcCount: number;
+  gcGateMs: number;
+}
+
 import type {
   AcquireLeaseOptions,
   AllocatorCoreOptions,
@@ -25,8 +36,6 @@ import type {
   LifetimeOptions,
   MallocKeyOptions,
 } from './types.js';
-import { parseWaitOptions } from './waiting/options.js';
-import { WaitingRoom } from './waiting/waiting-room.js';
 
 /** Pool operations of `RedisAllocator`; the object/policy layer is added by the subclass. */
 export class RedisAllocatorCore extends RedisLock {
@@ -34,12 +43,17 @@ export class RedisAllocatorCore extends RedisLock {
   readonly shared: boolean;
   /** Every Redis key name of this allocator. */
   readonly redisKeys: AllocatorKeys;
-  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate, waiters, tickets. */
+  /** KEYS of malloc and gc: pool, head, tail, GC cursor, GC gate. */
   private readonly scriptKeys: readonly string[];
-  /** KEYS of a waiting malloc: the pool script keys plus the queue's arrival counter. */
-  private readonly waitingKeys: readonly string[];
+  /** KEYS of the other pool scripts: pool, head, tail (each KEYS element costs Redis time per call). */
+  private readonly listKeys: readonly string[];
   /** This instance's waits for a key (DESIGN.md §10); idle and connection-free until one waits. */
   readonly #waiting: WaitingRoom;
+
+  /** Coalesces concurrent unnamed exclusive mallocs into one script call; absent when disabled. */
+  readonly #coalescer: Coalescer<MallocOptions, string, string | null> | undefined;
+  /** Coalesces concurrent `freeKeys` calls (same lifetime option) into one free script call. */
+  readonly #freeCoalescer: Coalescer<string | number, readonly string[], void> | undefined;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -49,9 +63,9 @@ export class RedisAllocatorCore extends RedisLock {
     super(redis, clusterPrefix, { suffix, eps: options.eps ?? DEFAULTS.eps });
     this.shared = options.shared ?? false;
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
-    const { pool, head, tail, gcCursor, gcGate, waiters, tickets, waiterArrival } = this.redisKeys;
-    this.scriptKeys = [pool, head, tail, gcCursor, gcGate, waiters, tickets];
-    this.waitingKeys = [...this.scriptKeys, waiterArrival];
+    const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
+    this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
+    this.listKeys = [pool, head, tail];
     const drainInterval = options.drainInterval ?? DEFAULTS.drainInterval;
     if (typeof drainInterval !== 'number' || !(drainInterval > 0) || !Number.isFinite(drainInterval)) {
       throw new InvalidArgumentError(
@@ -66,6 +80,16 @@ export class RedisAllocatorCore extends RedisLock {
         script.run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]),
       release: (lease) => this.releaseLease(lease),
     });
+    if (options.coalesce ?? true) {
+      this.#coalescer = new Coalescer(async (batch, tokens) => {
+        const keys = await this.#runMalloc(batch, tokens);
+        return tokens.map((_, i) => keys[i] ?? null);
+      });
+      this.#freeCoalescer = new Coalescer(async (lifetime, keyLists) => {
+        await this.runPool(scripts.free, [lifetime, ...keyLists.flat()]);
+        return keyLists.map(() => undefined);
+      });
+    }
   }
 
   // ---- membership -------------------------------------------------------------------------
@@ -128,7 +152,7 @@ export class RedisAllocatorCore extends RedisLock {
 
   /** Empties the pool (hash and pointers, atomically). Locks and bindings are left to expire. */
   async clear(): Promise<void> {
-    await scripts.clear.run(this.connection, this.scriptKeys, []);
+    await scripts.clear.run(this.connection, this.listKeys, []);
   }
 
   // ---- allocation ---------------------------------------------------------------------------
@@ -164,36 +188,55 @@ export class RedisAllocatorCore extends RedisLock {
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     waitFor.signal?.throwIfAborted();
     const token = this.shared ? '' : randomUUID();
-    const { lockPrefix, bindPrefix } = this.redisKeys;
-    const args = [
-      lockPrefix,
-      bindPrefix,
+    if (waitFor.waitMs > 0) {
+      const { bindPrefix } = this.redisKeys;
+      const queueScore = String(-waitFor.priority);
+      return this.#waiting.acquire(waitFor, token, async (ticket) => {
+        const tail = [
+          name,
+          bindPrefix,
+          bindTtl,
+          ticket,
+          this.#waiting.instance,
+          queueScore,
+          this.#waiting.livenessMs,
+        ];
+        const reply = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], tail);
+        if (Array.isArray(reply) && typeof reply[0] === 'string') return { key: reply[0], token };
+        if ((reply as unknown) === 1) return 'queued';
+        throw new PoolCorruptionError(`a waiting malloc answered ${JSON.stringify(reply)}`);
+      });
+    }
+    if (this.#coalescer !== undefined && name === '' && !this.shared) {
+      const key = await this.#coalescer.request(
+        `${ttl}|${gcCount}|${gcGateMs}`,
+        { ttl, gcCount, gcGateMs },
+        token,
+      );
+      return key === null ? null : { key, token };
+    }
+    const { bindPrefix } = this.redisKeys;
+    const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
+    const [key] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
+    return key === undefined ? null : { key, token };
+  }
+
+  /**
+   * One malloc script call handing out up to `tokens.length` keys, the i-th locked with the i-th
+   * token. malloc.lua's trailing arguments are optional: each ARGV element costs Redis time.
+   */
+  #runMalloc(options: MallocOptions, tokens: readonly string[], binding: readonly (string | number)[] = []) {
+    const { ttl, gcCount, gcGateMs } = options;
+    const args: (string | number)[] = [
+      this.redisKeys.lockPrefix,
       this.shared ? '1' : '0',
       ttl,
-      token,
-      name,
-      bindTtl,
-      gcCount,
-      gcGateMs,
+      tokens.length,
+      ...tokens,
     ];
-    if (waitFor.waitMs === 0) {
-      const key = await scripts.malloc.run(this.connection, this.scriptKeys, args);
-      return typeof key === 'string' ? { key, token } : null;
-    }
-    const queueScore = String(-waitFor.priority);
-    return this.#waiting.acquire(waitFor, token, async (ticket) => {
-      const reply = await scripts.malloc.run(this.connection, this.waitingKeys, [
-        ...args,
-        '1',
-        ticket,
-        this.#waiting.instance,
-        queueScore,
-        this.#waiting.livenessMs,
-      ]);
-      if (typeof reply === 'string') return { key: reply, token };
-      if (reply === 1) return 'queued';
-      throw new PoolCorruptionError(`a waiting malloc answered ${JSON.stringify(reply)}`);
-    });
+    if (gcCount > 0 || binding.length > 0) args.push(gcCount, gcGateMs);
+    args.push(...binding);
+    return scripts.malloc.run(this.connection, this.scriptKeys, args) as Promise<string[]>;
   }
 
   /** Number of waiters queued for this pool, fleet-wide (live or not yet skipped). O(1). */
@@ -261,6 +304,8 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKeys(keys);
     const lifetime = this.freeLifetime(options);
     if (keys.length === 0) return;
+    if (this.#freeCoalescer !== undefined)
+      return this.#freeCoalescer.request(String(lifetime), lifetime, keys);
     await this.runPool(scripts.free, [lifetime, ...keys]);
   }
 
@@ -300,7 +345,8 @@ export class RedisAllocatorCore extends RedisLock {
     if (!Number.isInteger(count) || count <= 0) {
       throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
     }
-    return (await this.runPool(scripts.gc, [count])) as number;
+    const { lockPrefix } = this.redisKeys;
+    return (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
   }
 
   /** The free list from head to tail (allocation order), read atomically. */
@@ -337,7 +383,7 @@ export class RedisAllocatorCore extends RedisLock {
   // ---- internals ----------------------------------------------------------------------------
 
   private runPool(script: (typeof scripts)[keyof typeof scripts], args: readonly (string | number)[]) {
-    return script.run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]);
+    return script.run(this.connection, this.listKeys, [this.redisKeys.lockPrefix, ...args]);
   }
 
   /** "" keeps each entry's lifetime; otherwise whole seconds (0 = never expires). */

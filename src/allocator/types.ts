@@ -13,6 +13,14 @@ export interface AllocatorCoreOptions {
    */
   shared?: boolean;
   /**
+   * Coalesce concurrent calls: the unnamed exclusive `mallocKey` / `acquireLease` / policy
+   * `malloc` calls this instance makes in the same tick go to Redis as one script call, each caller
+   * still getting its own key and owner token, in call order; so do its `freeKeys` calls (with the
+   * same `timeout`). Cuts the Redis time per allocation several-fold under load; a lone call is
+   * sent one microtask later. Default `true`.
+   */
+  coalesce?: boolean;
+  /**
    * Seconds between the "drain" steps of an allocator instance while it has waiters (one script
    * call: a GC step, and free keys handed to queued waiters). Keys that come back without a
    * hand-off (a lease that ran out, a Python process's free) reach waiters within about this long;

@@ -5,11 +5,14 @@
  *
  * What it models: pool membership in Redis hash order, each entry's state (free node / allocated)
  * and expiry, the FIFO free list, locks (owner tokens in exclusive mode, quarantine values in shared
- * mode) with "permanent or timed" TTLs, soft bindings, and GC.
+ * mode) with "permanent or timed" TTLs (and, for timed ones, the TTL written and when, so the
+ * observed PTTL can be bounded), soft bindings, and GC.
  *
  * Time. Redis time cannot be faked, so the model never lets real time decide anything:
- * - every operation takes the server time `now` (seconds) as an input; entry lifetimes computed from
- *   it may differ from the script's own `TIME` by a second or two, which the comparison tolerates;
+ * - every operation takes the server time `now` (seconds) as an input: the time of the snapshot
+ *   before it. The script's own `TIME` lies between that and the next snapshot, so an entry expiry
+ *   it writes may exceed the model's by the whole seconds between the two snapshots and no more;
+ *   the comparison allows exactly that, then the model adopts Redis's value (adoptExpiry);
  * - a sequence uses only lifetimes and TTLs that are permanent (`<= 0`) or long (>= 120 s), so
  *   nothing expires by itself while it runs;
  * - time passing is emulated by explicit operations applied to Redis and to the model alike:
@@ -33,8 +36,10 @@ import {
   type ModelEntry,
   type ModelLease,
   type ModelLock,
+  type ModelTtl,
   type ModelWaiter,
   type PoolState,
+  type TimedTtl,
 } from './model-state.js';
 
 /** A key the model handed to a waiter, with the lock it wrote (exclusive mode). */
@@ -50,83 +55,21 @@ export class AllocatorModel {
   private freeList: string[] = [];
   private readonly locks = new Map<string, ModelLock>();
   private readonly bindings = new Map<string, ModelBinding>();
+  /** The last timed TTL written to each lock (`lock:<key>`) and binding (`binding:<name>`). */
+  private readonly ttls = new Map<string, ModelTtl>();
   /** Queued waiters in arrival order (DESIGN.md §10); served by priority, then arrival. */
   private readonly waiters: ModelWaiter[] = [];
   /** Hand-offs since the driver last asked: which waiter got which key. */
   private handOffs: HandOff[] = [];
+  /** Server time of the operation running now (a hand-off writes its lock TTL at that time). */
+  private clock = 0;
 
   constructor(readonly shared: boolean) {}
-
-  // ---- waiting ----------------------------------------------------------------------------
-
-  /** A waiting malloc: a key at once when one can be had, else the waiter queues. */
-  waitMalloc(input: MallocInput, label: string, priority: number): string | 'queued' {
-    const key = this.malloc(input);
-    if (key !== null) return key;
-    this.waiters.push({ label, priority, input });
-    return 'queued';
-  }
-
-  /** A waiter gives up. @returns true when it was still queued. */
-  cancel(label: string): boolean {
-    const index = this.waiters.findIndex((waiter) => waiter.label === label);
-    if (index < 0) return false;
-    this.waiters.splice(index, 1);
-    return true;
-  }
-
-  queueLength(): number {
-    return this.waiters.length;
-  }
-
-  /** The hand-offs that happened since the last call. */
-  takeHandOffs(): HandOff[] {
-    const taken = this.handOffs;
-    this.handOffs = [];
-    return taken;
-  }
-
-  /**
-   * The driver learned the token Redis wrote for a key: for a hand-off, only while the lock it
-   * wrote is still the key's lock (a later free may have handed the key on already).
-   */
-  learnToken(key: string, token: string, lock?: ModelLock): void {
-    const current = this.locks.get(key);
-    if (current && current.value === null && (lock === undefined || current === lock)) current.value = token;
-  }
-
-  /**
-   * A key coming back goes to the first waiter (highest priority, then earliest) instead of the
-   * free list. Exclusive: locked for it, stays allocated; true. Shared: every waiter gets it and
-   * it still goes to the free list; false.
-   */
-  private handOff(key: string): boolean {
-    if (this.waiters.length === 0) return false;
-    if (this.shared) {
-      // Served in queue order (priority, then arrival): the last one's binding is what stays.
-      const inOrder = this.waiters.splice(0).sort((a, b) => b.priority - a.priority);
-      for (const waiter of inOrder) this.grant(waiter, key);
-      return false;
-    }
-    let first = 0;
-    this.waiters.forEach((waiter, i) => {
-      if (waiter.priority > this.waiters[first]!.priority) first = i;
-    });
-    const [waiter] = this.waiters.splice(first, 1);
-    const lock: ModelLock = { value: null, permanent: waiter!.input.leasePermanent };
-    this.locks.set(key, lock);
-    this.grant(waiter!, key, lock);
-    return true;
-  }
-
-  private grant(waiter: ModelWaiter, key: string, lock?: ModelLock): void {
-    this.bind(waiter.input.name, key, waiter.input);
-    this.handOffs.push({ label: waiter.label, key, lock });
-  }
 
   // ---- membership -------------------------------------------------------------------------
 
   extend(keys: readonly string[], lifetime: number, now: number): void {
+    this.clock = now;
     const expiry = expiryIn(lifetime, now);
     for (const key of keys) this.addMember(key, expiry);
   }
@@ -177,7 +120,44 @@ export class AllocatorModel {
 
   // ---- allocation -------------------------------------------------------------------------
 
+  /** A waiting malloc: a key at once when one can be had, else the waiter queues. */
+  waitMalloc(input: MallocInput, label: string, priority: number): string | 'queued' {
+    const key = this.malloc(input);
+    if (key !== null) return key;
+    this.waiters.push({ label, priority, input });
+    return 'queued';
+  }
+
+  /** A waiter gives up. @returns true when it was still queued. */
+  cancel(label: string): boolean {
+    const index = this.waiters.findIndex((waiter) => waiter.label === label);
+    if (index < 0) return false;
+    this.waiters.splice(index, 1);
+    return true;
+  }
+
+  queueLength(): number {
+    return this.waiters.length;
+  }
+
+  /** The hand-offs that happened since the last call. */
+  takeHandOffs(): HandOff[] {
+    const taken = this.handOffs;
+    this.handOffs = [];
+    return taken;
+  }
+
+  /**
+   * The driver learned the token Redis wrote for a key: for a hand-off, only while the lock it
+   * wrote is still the key's lock (a later free may have handed the key on already).
+   */
+  learnToken(key: string, token: string, lock?: ModelLock): void {
+    const current = this.locks.get(key);
+    if (current && current.value === null && (lock === undefined || current === lock)) current.value = token;
+  }
+
   malloc(input: MallocInput): string | null {
+    this.clock = input.now;
     if (input.gc) this.gc(input.now);
     const { name } = input;
     // With waiters queued a named caller takes its turn: no bound-key shortcut, no re-binding.
@@ -222,16 +202,17 @@ export class AllocatorModel {
    * Leases one specific member (`acquireKey`, both modes): only a member that has not expired and
    * is not locked. @returns true when it is now locked with `token` and off the free list.
    */
-  acquireKey(key: string, token: string, permanent: boolean, now: number): boolean {
+  acquireKey(key: string, token: string, ttlMs: number, now: number): boolean {
     const entry = this.entries.get(key);
     if (entry === undefined || isExpired(entry, now) || this.locks.has(key)) return false;
-    this.locks.set(key, { value: token, permanent });
+    this.setLock(key, token, ttlMs, now);
     if (entry.free) this.takeOffFreeList(key);
     return true;
   }
 
   /** Token-checked free. A shared-mode rotation (token `""`) holds no lock: true, nothing written. */
   release(lease: ModelLease, lifetime: number | undefined, now: number): boolean {
+    this.clock = now;
     if (lease.token === '') return true;
     const lock = this.locks.get(lease.key);
     if (lock === undefined || lock.value !== lease.token) return false;
@@ -241,26 +222,27 @@ export class AllocatorModel {
   }
 
   /** Token-checked renewal to a new TTL. Token `""` (shared rotation): true, nothing written. */
-  renew(lease: ModelLease, permanent: boolean): boolean {
+  renew(lease: ModelLease, ttlMs: number, now: number): boolean {
     if (lease.token === '') return true;
     const lock = this.locks.get(lease.key);
     if (lock === undefined || lock.value !== lease.token) return false;
-    lock.permanent = permanent;
+    this.setLock(lease.key, lock.value, ttlMs, now);
     return true;
   }
 
   /** Administrative free: drops each lock, returns allocated members to the tail. */
   freeKeys(keys: readonly string[], lifetime: number | undefined, now: number): void {
-    for (const key of keys) {
-      this.locks.delete(key);
-      this.returnToFreeList(key, lifetime, now);
-    }
+    this.clock = now;
+    // Every lock goes first, then each key returns once, in order: a key handed to a waiter by
+    // this call keeps the waiter's lock even when the key is named twice.
+    for (const key of keys) this.locks.delete(key);
+    for (const key of new Set(keys)) this.returnToFreeList(key, lifetime, now);
   }
 
   // ---- inherited lock methods (shared-mode quarantine) ---------------------------------------
 
-  update(key: string, value: string, permanent: boolean): void {
-    this.locks.set(key, { value, permanent });
+  update(key: string, value: string, ttlMs: number, now: number): void {
+    this.setLock(key, value, ttlMs, now);
   }
 
   unlock(key: string): boolean {
@@ -269,8 +251,8 @@ export class AllocatorModel {
 
   // ---- soft binding -----------------------------------------------------------------------
 
-  updateSoftBind(name: string, key: string, permanent: boolean): void {
-    this.bindings.set(name, { key, permanent });
+  updateSoftBind(name: string, key: string, ttlMs: number, now: number): void {
+    this.setBinding(name, key, ttlMs, now);
   }
 
   unbindSoftBind(name: string): void {
@@ -285,6 +267,7 @@ export class AllocatorModel {
 
   /** One full pass in hash order. @returns the number of leases reclaimed. */
   gc(now: number): number {
+    this.clock = now;
     let reclaimed = 0;
     for (const key of [...this.entries.keys()]) {
       const entry = this.entries.get(key);
@@ -321,6 +304,24 @@ export class AllocatorModel {
     if (entry === undefined || entry.expiry <= 0) return false;
     entry.expiry = pastSecond;
     return true;
+  }
+
+  /** Redis wrote `expiry` for `key` (within the allowed window): the model takes it over. */
+  adoptExpiry(key: string, expiry: number): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.expiry = expiry;
+  }
+
+  /** Every live timed lock and binding with the TTL the model expects. */
+  timedTtls(): TimedTtl[] {
+    const timed: TimedTtl[] = [];
+    const add = (id: string) => {
+      const ttl = this.ttls.get(id);
+      if (ttl) timed.push({ id, ...ttl });
+    };
+    for (const [key, lock] of this.locks) if (!lock.permanent) add(`lock:${key}`);
+    for (const [name, binding] of this.bindings) if (!binding.permanent) add(`binding:${name}`);
+    return timed;
   }
 
   /** A timed binding runs out. */
@@ -374,6 +375,35 @@ export class AllocatorModel {
     this.pushToTail(key, expiry);
   }
 
+  /**
+   * A key coming back goes to the first waiter (highest priority, then earliest) instead of the
+   * free list. Exclusive: locked for it, stays allocated; true. Shared: every waiter gets it and
+   * it still goes to the free list; false.
+   */
+  private handOff(key: string): boolean {
+    if (this.waiters.length === 0) return false;
+    if (this.shared) {
+      // Served in queue order (priority, then arrival): the last one's binding is what stays.
+      const inOrder = this.waiters.splice(0).sort((a, b) => b.priority - a.priority);
+      for (const waiter of inOrder) this.grant(waiter, key);
+      return false;
+    }
+    let first = 0;
+    this.waiters.forEach((waiter, i) => {
+      if (waiter.priority > this.waiters[first]!.priority) first = i;
+    });
+    const [waiter] = this.waiters.splice(first, 1);
+    this.setLock(key, null, waiter!.input.leaseTtlMs, this.clock);
+    this.grant(waiter!, key, this.locks.get(key));
+    return true;
+  }
+
+  private grant(waiter: ModelWaiter, key: string, lock?: ModelLock): void {
+    if (waiter.input.name !== '')
+      this.setBinding(waiter.input.name, key, waiter.input.bindingTtlMs, this.clock);
+    this.handOffs.push({ label: waiter.label, key, lock });
+  }
+
   private removeMember(key: string): boolean {
     const entry = this.entries.get(key);
     if (entry === undefined) return false;
@@ -402,11 +432,22 @@ export class AllocatorModel {
   }
 
   private lockFor(key: string, input: MallocInput): void {
-    this.locks.set(key, { value: input.token, permanent: input.leasePermanent });
+    this.setLock(key, input.token, input.leaseTtlMs, input.now);
   }
 
   private bind(name: string, key: string, input: MallocInput): string {
-    if (name !== '') this.bindings.set(name, { key, permanent: input.bindingPermanent });
+    if (name !== '') this.setBinding(name, key, input.bindingTtlMs, input.now);
     return key;
+  }
+
+  /** ttlMs 0 = permanent. */
+  private setLock(key: string, value: string | null, ttlMs: number, now: number): void {
+    this.locks.set(key, { value, permanent: ttlMs === 0 });
+    if (ttlMs > 0) this.ttls.set(`lock:${key}`, { ttlMs, setAt: now });
+  }
+
+  private setBinding(name: string, key: string, ttlMs: number, now: number): void {
+    this.bindings.set(name, { key, permanent: ttlMs === 0 });
+    if (ttlMs > 0) this.ttls.set(`binding:${name}`, { ttlMs, setAt: now });
   }
 }

@@ -13,9 +13,9 @@ import {
 } from '../../src/index.js';
 import { rawClient } from '../helpers/redis.js';
 import { AllocatorModel } from './allocator-model.js';
-import { isPermanent, lifetimeOf } from './model-state.js';
+import { lifetimeOf, ttlMsOf } from './model-state.js';
 import { describeOp, KEYS, NAMES, type Op, show } from './operations.js';
-import { alignWithModel, observeRedis } from './redis-state.js';
+import { alignWithModel, observeRedis, ttlsOutOfBounds } from './redis-state.js';
 
 /** Quarantine as `setUnhealthy` writes it: a timed lock with a non-token value. */
 const QUARANTINE = { value: 'q', timeout: 1000 };
@@ -75,7 +75,7 @@ export class SequenceDriver {
     return happened;
   }
 
-  /** Ends the waits still queued, then deletes every key the sequence may have written. */
+  /** Deletes every key the sequence may have written. */
   async cleanup(): Promise<void> {
     for (const waiter of this.pending.splice(0)) waiter.controller.abort(new Error('sequence over'));
     await this.allocator.close();
@@ -117,15 +117,24 @@ export class SequenceDriver {
     expect(await this.allocator.queueLength(), 'queued waiters (Redis vs model)').toBe(
       this.model.queueLength(),
     );
+    const readStarted = performance.now();
     const snapshot = await takeSnapshot(this.allocator);
     expect(checkInvariants(snapshot, { shared: this.allocator.shared }), 'invariants').toEqual([]);
     // INV-6: a full GC pass leaves no allocated entry without a lock behind.
     if (afterFullGc) expect(reclaimableKeys(snapshot), 'INV-6 after a full GC pass').toEqual([]);
-    const { state, encoding } = await observeRedis(this.allocator, snapshot, KEYS, NAMES);
+    const { state, encoding, pttls } = await observeRedis(this.allocator, snapshot, KEYS, NAMES);
+    const readMs = performance.now() - readStarted;
     // The model's GC and key order assume a listpack hash (allocator-model.ts header).
     expect(encoding ?? 'listpack', 'pool hash encoding').toBe('listpack');
     const expected = this.model.observe();
-    expect(alignWithModel(state, expected), 'Redis state vs model').toEqual(expected);
+    // A script ran between the previous snapshot (the model's clock) and this one.
+    const elapsed = Math.floor(snapshot.now) - Math.floor(this.now);
+    expect(alignWithModel(state, expected, elapsed), 'Redis state vs model').toEqual(expected);
+    expect(
+      ttlsOutOfBounds(this.model.timedTtls(), pttls, snapshot.now, readMs),
+      'lock and binding TTLs vs model',
+    ).toEqual([]);
+    for (const entry of state.entries) this.model.adoptExpiry(entry.key, entry.expiry);
     this.now = snapshot.now;
   }
 
@@ -173,9 +182,9 @@ export class SequenceDriver {
         }
         const expected = model.malloc({
           now,
-          leasePermanent: isPermanent(op.timeout ?? DEFAULTS.leaseTimeout),
+          leaseTtlMs: ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout),
           name: op.name ?? '',
-          bindingPermanent: isPermanent(op.cacheTimeout ?? DEFAULTS.bindingTimeout),
+          bindingTtlMs: ttlMsOf(op.cacheTimeout ?? DEFAULTS.bindingTimeout),
           gc: gcCount > 0,
           token,
         });
@@ -184,9 +193,9 @@ export class SequenceDriver {
       case 'acquireKey': {
         const lease = await real.acquireKey(op.key, { timeout: op.timeout });
         if (lease) this.leases.push(lease);
-        const permanent = isPermanent(op.timeout ?? DEFAULTS.leaseTimeout);
+        const ttlMs = ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout);
         // The token is random: the model takes Redis's (or a placeholder when Redis refused).
-        return [lease !== null, model.acquireKey(op.key, lease?.token ?? 'refused', permanent, now)];
+        return [lease !== null, model.acquireKey(op.key, lease?.token ?? 'refused', ttlMs, now)];
       }
       case 'releaseLease': {
         const lease = this.lease(op.lease);
@@ -195,8 +204,8 @@ export class SequenceDriver {
       }
       case 'renewLease': {
         const lease = this.lease(op.lease);
-        const permanent = isPermanent(op.timeout ?? DEFAULTS.leaseTimeout);
-        return [await real.renewLease(lease, op.timeout), model.renew(lease, permanent)];
+        const ttlMs = ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout);
+        return [await real.renewLease(lease, op.timeout), model.renew(lease, ttlMs, now)];
       }
       case 'freeKeys': {
         const lifetime = op.timeout === undefined ? undefined : lifetimeOf(op.timeout);
@@ -206,7 +215,7 @@ export class SequenceDriver {
       }
       case 'updateSoftBind':
         await real.updateSoftBind(op.name, op.key, op.timeout);
-        model.updateSoftBind(op.name, op.key, isPermanent(op.timeout ?? DEFAULTS.bindingTimeout));
+        model.updateSoftBind(op.name, op.key, ttlMsOf(op.timeout ?? DEFAULTS.bindingTimeout), now);
         return [null, null];
       case 'unbindSoftBind':
         await real.unbindSoftBind(op.name);
@@ -245,7 +254,7 @@ export class SequenceDriver {
       }
       case 'quarantine':
         await real.update(op.key, QUARANTINE);
-        model.update(op.key, QUARANTINE.value, isPermanent(QUARANTINE.timeout));
+        model.update(op.key, QUARANTINE.value, ttlMsOf(QUARANTINE.timeout), now);
         return [null, null];
       case 'unlock':
         return [await real.unlock(op.key), model.unlock(op.key)];
@@ -296,9 +305,9 @@ export class SequenceDriver {
     const expected = model.waitMalloc(
       {
         now,
-        leasePermanent: isPermanent(op.timeout ?? DEFAULTS.leaseTimeout),
+        leaseTtlMs: ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout),
         name: op.name ?? '',
-        bindingPermanent: isPermanent(op.cacheTimeout ?? DEFAULTS.bindingTimeout),
+        bindingTtlMs: ttlMsOf(op.cacheTimeout ?? DEFAULTS.bindingTimeout),
         gc: false,
         token: null,
       },
@@ -337,7 +346,7 @@ export class SequenceDriver {
   }
 }
 
-/** `null`, `true`, `false`, `0`, `>0`, `queued`, `key`, `[]` or `[…]`: enough to see which branches ran. */
+/** `null`, `true`, `false`, `0`, `>0`, `key`, `[]` or `[…]`: enough to see which branches ran. */
 function outcomeClass(result: unknown): string {
   if (typeof result === 'number') return result > 0 ? '>0' : '0';
   if (result === 'queued') return 'queued';

@@ -2,8 +2,8 @@
 --
 -- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
 -- KEYS[4]  GC cursor    KEYS[5]  GC gate         (unused here; the allocator passes one key list)
--- KEYS[6]  waiter queue (sorted set)             KEYS[7]  ticket data (hash)
--- ARGV[1]  lock-key prefix "P|S:"
+-- ARGV[1]  lock-key prefix "P|S:"; the queue keys derive from it (pool.lua header): waiter queue
+--          "P|S|pool|waiters", ticket data "P|S|pool|tickets", mailbox "P|S|pool|mailbox:<instance>"
 -- ARGV[2]  ticket id "<instance>:<n>"
 -- ARGV[3]  instance id (whose mailbox may already hold the hand-off)
 -- ARGV[4]  the ticket's owner token ("" for a shared-mode waiter)
@@ -16,6 +16,7 @@
 -- @include pool
 
 local poolBase = string.sub(lockPrefix, 1, -2)
+local waitersKey, ticketsKey = poolBase .. '|pool|waiters', poolBase .. '|pool|tickets'
 
 local ticket, token = ARGV[2], ARGV[4]
 local data = rcall('HGET', ticketsKey, ticket)
@@ -32,7 +33,7 @@ for _, message in ipairs(rcall('LRANGE', mailbox, 0, -1)) do
     local item = string.sub(message, #prefix + 1)
     if token ~= '' and rcall('GET', lockPrefix .. item) == token then
       rcall('DEL', lockPrefix .. item)
-      returnToFreeList(item)
+      returnToFreeList({ item }, nil, true)
     end
     return 2
   end

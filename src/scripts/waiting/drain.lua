@@ -3,8 +3,8 @@
 -- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
 -- KEYS[4]  GC cursor (HSCAN cursor of the incremental GC)
 -- KEYS[5]  GC gate (unused here)
--- KEYS[6]  waiter queue (sorted set)             KEYS[7]  ticket data (hash)
--- ARGV[1]  lock-key prefix "P|S:"
+-- ARGV[1]  lock-key prefix "P|S:"; the queue keys derive from it (pool.lua header): ticket data
+--          "P|S|pool|tickets", liveness "P|S|pool|alive:<instance>", mailbox "P|S|pool|mailbox:<instance>"
 -- ARGV[2]  instance id
 -- ARGV[3]  liveness TTL of the instance in milliseconds
 -- ARGV[4]  GC step size (> 0)
@@ -17,8 +17,10 @@
 -- ran out, a Python process's free) within about a second.
 
 -- @include pool
+-- @include pool-edit
 
 local poolBase = string.sub(lockPrefix, 1, -2)
+local ticketsKey = poolBase .. '|pool|tickets'
 
 local instance = ARGV[2]
 rcall('SET', poolBase .. '|pool|alive:' .. instance, '1', 'PX', ARGV[3])
