@@ -91,6 +91,10 @@ export interface WorkerStats {
   empty: number;
   /** Successful lease renewals. */
   renewals: number;
+  /** Waiting mallocs (DESIGN.md §10) made. */
+  waits: number;
+  /** Waiting mallocs that ended without a key: aborted through their signal, or `wait` ran out. */
+  waitsGivenUp: number;
   /** Operations on the shared-mode pool (mallocs, quarantines, frees, GC steps). */
   sharedOps: number;
   /** Members taken out of the exclusive pool (licensed shrinks and expiring extends). */
@@ -119,6 +123,8 @@ export function emptyStats(): WorkerStats {
     claims: 0,
     empty: 0,
     renewals: 0,
+    waits: 0,
+    waitsGivenUp: 0,
     sharedOps: 0,
     removals: 0,
     slow: 0,

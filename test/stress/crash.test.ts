@@ -28,6 +28,8 @@ import { InvariantWatcher } from './watcher.js';
 const SECONDS = Number(process.env.STRESS_SECONDS ?? 20);
 /** Margin for the INV-6 probe windows (snapshot → GC → snapshot), in seconds. */
 const PROBE_MARGIN = 0.1;
+/** A waiting instance's liveness key lives max(5 s, 3 drain intervals) after its last refresh (1 s default). */
+const WAITER_LIVENESS_SECONDS = 5;
 /**
  * Work floors, per second of run, far below the nominal rates: every restart is a whole Node
  * start-up, which takes seconds on a saturated shared 2-core machine (other test runs beside this
@@ -39,6 +41,9 @@ const FLOORS_PER_SECOND = {
   operations: 40,
   exclusiveHolds: 8,
   renewals: 1,
+  /** Waiting mallocs, and those that gave up (aborted or timed out; the killer catches others). */
+  waits: 2,
+  waitsGivenUp: 0.1,
   sharedPoolOps: 5,
   snapshots: 4,
   membershipRemovals: 0.5,
@@ -100,8 +105,10 @@ describe('crash stress', () => {
       await watcher.stop();
       expect(fleet.liveCount).toBe(0);
 
-      // Settled state: once every dead lease and quarantine has run out, GC returns every key.
-      await sleep(Math.max(LEASE_SECONDS, MAX_QUARANTINE_SECONDS) + 0.5);
+      // Settled state: once every dead lease and quarantine has run out, and the liveness keys of
+      // killed waiters too (until then their queued tickets still take keys handed back), GC
+      // returns every key.
+      await sleep(Math.max(LEASE_SECONDS, MAX_QUARANTINE_SECONDS, WAITER_LIVENESS_SECONDS) + 0.5);
       const leftovers = await watcher.settledLeftovers();
 
       const doubles = await redis.lrange(doublesKey(prefix), 0, -1);
@@ -114,6 +121,12 @@ describe('crash stress', () => {
         { figure: 'operations', seen: totals.ops, min: perSecond(FLOORS_PER_SECOND.operations) },
         { figure: 'exclusive holds', seen: totals.claims, min: perSecond(FLOORS_PER_SECOND.exclusiveHolds) },
         { figure: 'renewals', seen: totals.renewals, min: perSecond(FLOORS_PER_SECOND.renewals) },
+        { figure: 'waiting mallocs', seen: totals.waits, min: perSecond(FLOORS_PER_SECOND.waits) },
+        {
+          figure: 'waits given up (aborted or timed out)',
+          seen: totals.waitsGivenUp,
+          min: perSecond(FLOORS_PER_SECOND.waitsGivenUp),
+        },
         {
           figure: 'shared-pool operations',
           seen: totals.sharedOps,

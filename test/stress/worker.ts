@@ -85,6 +85,39 @@ async function slowOrAnomaly(what: string, elapsedMs: number, guaranteedMs: numb
 
 // ---- exclusive pool: allocate, claim, hold, maybe renew, free --------------------------------
 
+/**
+ * A waiting malloc (DESIGN.md §10): waits up to a second, at a random priority, and is sometimes
+ * aborted mid-wait; the killer also SIGKILLs workers while they wait. Timed out or aborted: no key.
+ */
+async function waitForExclusive(name: string | undefined): Promise<{ key: string | null; token: string }> {
+  stats.waits++;
+  const controller = new AbortController();
+  const abort =
+    random() < 0.3
+      ? setTimeout(() => controller.abort(new Error('stress abort')), between(5, 300))
+      : undefined;
+  try {
+    const lease = await exclusive.acquireLease({
+      timeout: LEASE_SECONDS,
+      name,
+      cacheTimeout: BINDING_SECONDS,
+      wait: between(0.05, 1),
+      priority: pick([0, 0, 1]),
+      signal: controller.signal,
+    });
+    if (lease === null) stats.waitsGivenUp++;
+    return { key: lease?.key ?? null, token: lease?.token ?? '' };
+  } catch (error) {
+    if (controller.signal.aborted && error === controller.signal.reason) {
+      stats.waitsGivenUp++;
+      return { key: null, token: '' };
+    }
+    throw error;
+  } finally {
+    clearTimeout(abort);
+  }
+}
+
 async function holdExclusive(): Promise<void> {
   const name = random() < 0.4 ? bindingName : undefined;
   const sentAt = performance.now();
@@ -103,10 +136,17 @@ async function holdExclusive(): Promise<void> {
     });
     key = lease?.key ?? null;
     token = lease?.token ?? '';
+  } else if (random() < 0.5) {
+    ({ key, token } = await waitForExclusive(name));
   } else {
     key = await exclusive.mallocKey({ timeout: LEASE_SECONDS, name, cacheTimeout: BINDING_SECONDS });
   }
   stats.ops++;
+  // Nothing free: often wait for a key instead (queued behind the fleet's other waiters).
+  if (key === null && random() < 0.6) {
+    ({ key, token } = await waitForExclusive(name));
+    stats.ops++;
+  }
   if (key === null) {
     stats.empty++;
     await sleepMs(between(20, 60)); // the pool is exhausted: back off instead of spinning
