@@ -48,11 +48,20 @@ export {
   reclaimableKeys,
   type Violation,
 } from './diagnostics/invariants.js';
+export type { CommandStat, SlowCommand } from './diagnostics/redis-access.js';
+export {
+  DIAGNOSE_DEFAULTS,
+  type DiagnoseOptions,
+  type DiagnoseTarget,
+  diagnose,
+} from './diagnostics/report.js';
+export type * from './diagnostics/report-types.js';
 export {
   decodeEntry,
   isEntryExpired,
   type PoolEntry,
   type PoolSnapshot,
+  type SnapshotOptions,
   type SnapshotTarget,
   takeSnapshot,
 } from './diagnostics/snapshot.js';
@@ -61,6 +70,7 @@ export {
   InvalidKeyError,
   InvalidTimeoutError,
   NoHealthyResourceError,
+  NotAPoolError,
   PoolCorruptionError,
   RedisAllocatorError,
 } from './errors.js';

@@ -20,6 +20,11 @@ export interface PoolEntry {
   readonly allocated: boolean;
   /** PTTL of the entry's lock in ms: `null` = no lock, -1 = lock without expiry. */
   readonly lockTtlMs: number | null;
+  /**
+   * The lock's value (the holder's token), read in the same atomic call; `null` = no lock;
+   * `undefined` = not read (`takeSnapshot` without `lockValues`).
+   */
+  readonly lockValue?: string | null;
 }
 
 /** The state of one pool at one instant. */
@@ -37,10 +42,21 @@ export interface SnapshotTarget {
   readonly redisKeys: AllocatorKeys;
 }
 
+/** Options of `takeSnapshot`. */
+export interface SnapshotOptions {
+  /** Also read every lock's value (who holds it) in the same atomic call. Default `false`. */
+  readonly lockValues?: boolean;
+}
+
 /** Reads the pool, pointers, server time and every entry's lock TTL in one script call. */
-export async function takeSnapshot(target: SnapshotTarget): Promise<PoolSnapshot> {
+export async function takeSnapshot(
+  target: SnapshotTarget,
+  options: SnapshotOptions = {},
+): Promise<PoolSnapshot> {
   const { pool, head, tail, lockPrefix } = target.redisKeys;
-  const reply = (await snapshotScript.run(target.redis, [pool, head, tail], [lockPrefix])) as [
+  const withValues = options.lockValues === true;
+  const args = withValues ? [lockPrefix, '1'] : [lockPrefix];
+  const reply = (await snapshotScript.run(target.redis, [pool, head, tail], args)) as [
     string,
     string,
     string,
@@ -49,10 +65,13 @@ export async function takeSnapshot(target: SnapshotTarget): Promise<PoolSnapshot
   ];
   const [headKey, tailKey, seconds, micros, flat] = reply;
   const entries = new Map<string, PoolEntry>();
-  for (let i = 0; i < flat.length; i += 3) {
+  const stride = withValues ? 4 : 3;
+  for (let i = 0; i < flat.length; i += stride) {
     const key = String(flat[i]);
     const pttl = Number(flat[i + 2]);
-    entries.set(key, decodeEntry(key, String(flat[i + 1]), pttl === -2 ? null : pttl));
+    const entry = decodeEntry(key, String(flat[i + 1]), pttl === -2 ? null : pttl);
+    if (!withValues) entries.set(key, entry);
+    else entries.set(key, { ...entry, lockValue: pttl === -2 ? null : String(flat[i + 3]) });
   }
   return { head: headKey, tail: tailKey, now: Number(seconds) + Number(micros) / 1e6, entries };
 }

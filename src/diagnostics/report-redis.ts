@@ -1,0 +1,49 @@
+/** Server facts and the rates between two reports. */
+import type { RedisClient } from '../client.js';
+import { readServerFacts } from './redis-access.js';
+import type { PoolCounters, PoolReport, PressureSection, RedisSection } from './report-types.js';
+
+/** Commands that run a Lua script: each allocator operation is one of these. */
+const SCRIPT_COMMANDS = ['eval', 'evalsha', 'eval_ro', 'evalsha_ro'];
+
+/** INFO and SLOWLOG; a server that refuses them (ACLs, a managed service) yields zeros and `error`. */
+export async function redisSection(redis: RedisClient, sampleLimit: number): Promise<RedisSection> {
+  try {
+    return { ...(await readServerFacts(redis, sampleLimit)), error: null };
+  } catch (error) {
+    return {
+      usedMemory: 0,
+      connectedClients: 0,
+      commandStats: {},
+      slowlog: [],
+      error: (error as Error).message,
+    };
+  }
+}
+
+/** Rates since `previous` (a report of the same pool); `null` without one or with no time between. */
+export function pressureSection(
+  now: { timestamp: number; redis: RedisSection; pool: PoolCounters },
+  previous: PoolReport | undefined,
+): PressureSection | null {
+  if (previous === undefined) return null;
+  const intervalSeconds = now.timestamp - previous.timestamp;
+  if (!(intervalSeconds > 0)) return null;
+  const commandDeltas: Record<string, number> = {};
+  let total = 0;
+  let scripts = 0;
+  for (const [name, stat] of Object.entries(now.redis.commandStats)) {
+    const delta = stat.calls - (previous.redis.commandStats[name]?.calls ?? 0);
+    if (delta <= 0) continue;
+    commandDeltas[name] = delta;
+    total += delta;
+    if (SCRIPT_COMMANDS.includes(name)) scripts += delta;
+  }
+  return {
+    intervalSeconds,
+    redisOpsPerSecond: total / intervalSeconds,
+    scriptCallsPerSecond: scripts / intervalSeconds,
+    allocatorKeyspaceDelta: now.pool.total - previous.pool.total,
+    commandDeltas,
+  };
+}
