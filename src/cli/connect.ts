@@ -1,0 +1,89 @@
+/**
+ * Opening the Redis connection of the CLI: the URL is checked first (a bad URL never reaches the
+ * network), and a one-shot command fails fast instead of retrying forever.
+ */
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisClient } from '../client.js';
+
+/** The connection could not be opened or the URL is unusable (exit code 2). */
+export class CannotConnectError extends Error {
+  override name = 'CannotConnectError';
+}
+
+export interface ConnectOptions {
+  readonly url: string;
+  readonly cluster: boolean;
+  /** Keep reconnecting after a drop (watch, dashboard) instead of failing at once. */
+  readonly persistent: boolean;
+  /** Seconds to wait for the first connection. */
+  readonly connectTimeout: number;
+}
+
+/** `url` with its password masked, for messages. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Validates a `redis://` / `rediss://` URL. @throws CannotConnectError */
+export function parseRedisUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CannotConnectError(`invalid --url ${JSON.stringify(url)}: expected redis://host:port[/db]`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new CannotConnectError(`invalid --url ${maskUrl(url)}: the scheme must be redis:// or rediss://`);
+  }
+  if (parsed.hostname === '') throw new CannotConnectError(`invalid --url ${maskUrl(url)}: no host`);
+  return parsed;
+}
+
+/** Connects and answers a PING. @throws CannotConnectError */
+export async function connect(options: ConnectOptions): Promise<RedisClient> {
+  const client = openClient(options);
+  let cause: Error | undefined;
+  // The socket's own error (ECONNREFUSED, ENOTFOUND, auth) says more than the command's.
+  client.on('error', (error: Error) => {
+    cause ??= error;
+  });
+  try {
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    const reason = (cause ?? (error as Error)).message || String(cause ?? error);
+    throw new CannotConnectError(`cannot connect to ${maskUrl(options.url)}: ${reason}`);
+  }
+  return client;
+}
+
+/**
+ * A client that connects in the background (the URL is checked at once); commands fail while
+ * Redis is unreachable. @throws CannotConnectError for a bad URL.
+ */
+export function openClient(options: ConnectOptions): RedisClient {
+  const parsed = parseRedisUrl(options.url);
+  const base: RedisOptions = {
+    connectTimeout: options.connectTimeout * 1000,
+    maxRetriesPerRequest: options.persistent ? 1 : 0,
+    retryStrategy: options.persistent ? (attempt) => Math.min(attempt * 200, 2000) : () => null,
+    username: decodeURIComponent(parsed.username) || undefined,
+    password: decodeURIComponent(parsed.password) || undefined,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+  };
+  const client: RedisClient = options.cluster
+    ? new Cluster([{ host: parsed.hostname, port: Number(parsed.port || 6379) }], {
+        redisOptions: base,
+        clusterRetryStrategy: options.persistent ? (attempt) => Math.min(attempt * 200, 2000) : () => null,
+      })
+    : new Redis(options.url, base);
+  // Errors surface through the rejected commands; the event would only print noise.
+  client.on('error', () => {});
+  return client;
+}
