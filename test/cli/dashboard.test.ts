@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 async function snapshotOf(base: string): Promise<DashboardState> {
-  return (await snapshotOf(base)) as DashboardState;
+  return (await (await fetch(`${base}api/snapshot`)).json()) as DashboardState;
 }
 
 async function dashboard(args: string[]) {
