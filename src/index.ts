@@ -57,12 +57,14 @@ export {
 } from './diagnostics/report.js';
 export type * from './diagnostics/report-types.js';
 export {
+  type ChunkedSnapshot,
   decodeEntry,
   isEntryExpired,
   type PoolEntry,
   type PoolSnapshot,
   type SnapshotOptions,
   type SnapshotTarget,
+  takeChunkedSnapshot,
   takeSnapshot,
 } from './diagnostics/snapshot.js';
 export {

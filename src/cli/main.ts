@@ -49,6 +49,12 @@ function withCommonOptions(command: Command): Command {
     .option('--cluster', 'connect to a Redis Cluster (the URL names one node)', false)
     .option('--sample-limit <n>', 'most entries in each sample list', count, DIAGNOSE_DEFAULTS.sampleLimit)
     .option('--scan-limit <n>', 'most keys each advisory SCAN collects', count, DIAGNOSE_DEFAULTS.scanLimit)
+    .option(
+      '--chunk-size <n>',
+      'read the pool in scripts of about n entries (0 = one atomic script; use for pools of 100 000+)',
+      count,
+      DIAGNOSE_DEFAULTS.chunkSize,
+    )
     .addHelpText('after', EXIT_CODES_HELP);
 }
 
@@ -72,6 +78,7 @@ function reporterOf(redis: RedisClient, options: CommonOptions): PoolReporter {
   return new PoolReporter(poolTargets(redis, options), {
     sampleLimit: options.sampleLimit,
     scanLimit: options.scanLimit,
+    chunkSize: options.chunkSize,
   });
 }
 

@@ -13,6 +13,7 @@ export interface CommonOptions {
   cluster: boolean;
   sampleLimit: number;
   scanLimit: number;
+  chunkSize: number;
 }
 
 /** One pool per `--prefix` (a read-only handle: building it sends nothing to Redis). */
@@ -36,7 +37,7 @@ export class PoolReporter {
 
   constructor(
     readonly targets: readonly DiagnoseTarget[],
-    private readonly limits: { sampleLimit: number; scanLimit: number },
+    private readonly limits: { sampleLimit: number; scanLimit: number; chunkSize?: number },
   ) {}
 
   async tick(): Promise<PoolOutcome[]> {

@@ -6,10 +6,13 @@ export const HIGH_SCRIPT_RATE = 100;
 /** Free share of the pool below which `low-free-capacity` is reported. */
 export const LOW_FREE_SHARE = 0.1;
 
+/** A snapshot call slower than this (ms) blocks other clients noticeably: `slow-snapshot`. */
+export const SLOW_SNAPSHOT_MS = 50;
+
 type Facts = Omit<PoolReport, 'health' | 'recommendations' | 'timing'>;
 
 /** Upstream's seven codes in upstream's order, then ours. */
-export function recommend(report: Facts): Recommendation[] {
+export function recommend(report: Facts, longestSnapshotCallMs = 0): Recommendation[] {
   const { integrity, pool, orphans, bindings, pressure, identity } = report;
   const out: Recommendation[] = [];
   const add = (code: Recommendation['code'], severity: Recommendation['severity'], message: string) =>
@@ -61,6 +64,12 @@ export function recommend(report: Facts): Recommendation[] {
       'reclaimable-backlog',
       'warning',
       `${pool.reclaimable} ended lease(s) wait for GC: is anything running gc?`,
+    );
+  if (longestSnapshotCallMs > SLOW_SNAPSHOT_MS && integrity.consistency === 'atomic')
+    add(
+      'slow-snapshot',
+      'info',
+      `the atomic snapshot took ${longestSnapshotCallMs.toFixed(0)} ms, blocking Redis meanwhile: consider chunkSize (--chunk-size)`,
     );
   return out;
 }

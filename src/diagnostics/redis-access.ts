@@ -4,13 +4,21 @@
  * read-only. On a cluster, the pool's keys share one slot (one node); SCAN, INFO and SLOWLOG are
  * per node, so they visit every master.
  */
+
+import { performance } from 'node:perf_hooks';
 import type { Cluster, Redis } from 'ioredis';
 import { isClusterClient, type RedisClient } from '../client.js';
-import { type PoolSnapshot, type SnapshotTarget, takeSnapshot } from './snapshot.js';
+import { type ChunkedSnapshot, type SnapshotTarget, takeChunkedSnapshot, takeSnapshot } from './snapshot.js';
 
-/** The one atomic read of the pool, lock values included (holders in the same instant). */
-export function readSnapshot(target: SnapshotTarget): Promise<PoolSnapshot> {
-  return takeSnapshot(target, { lockValues: true });
+/**
+ * The pool with every lock's value (holders): one atomic script, or with `chunkSize > 0` one short
+ * script per chunk (see `takeChunkedSnapshot` for what that gives up).
+ */
+export async function readSnapshot(target: SnapshotTarget, chunkSize: number): Promise<ChunkedSnapshot> {
+  if (chunkSize > 0) return takeChunkedSnapshot(target, { lockValues: true, chunkSize });
+  const started = performance.now();
+  const snapshot = await takeSnapshot(target, { lockValues: true });
+  return { ...snapshot, chunks: 1, longestChunkMs: performance.now() - started };
 }
 
 /** Redis type of `key` (`"none"` when it does not exist). */

@@ -26,7 +26,8 @@ export type RecommendationCode =
   | 'high-eval-pressure'
   | 'pool-missing'
   | 'locked-on-free-list'
-  | 'reclaimable-backlog';
+  | 'reclaimable-backlog'
+  | 'slow-snapshot';
 
 export interface Recommendation {
   readonly code: RecommendationCode;
@@ -48,8 +49,14 @@ export interface IdentitySection {
 }
 
 export interface IntegritySection {
-  /** No violation of INV-1…INV-4 (nor of the entry encoding). */
+  /** No violation of the checked invariants (nor of the entry encoding). */
   readonly ok: boolean;
+  /**
+   * `atomic`: one script read the whole pool. `chunked` (option `chunkSize`): several scripts at
+   * different instants; each entry is consistent with its lock, but the free list is not walked.
+   */
+  readonly consistency: 'atomic' | 'chunked';
+  /** INV-1…INV-4 when atomic; INV-3, INV-4 when chunked. */
   readonly checked: readonly InvariantId[];
   readonly violations: Violation[];
   /**
@@ -152,8 +159,12 @@ export interface PressureSection {
 
 /** How long the report took to make. */
 export interface TimingSection {
-  /** Wall time of the atomic snapshot call, in milliseconds. */
+  /** Wall time of reading the pool (all its script calls), in milliseconds. */
   readonly snapshotMs: number;
+  /** Script calls the read took (1 unless chunked). */
+  readonly snapshotCalls: number;
+  /** Wall time of the slowest of them, in ms: about the longest Redis was blocked by the report. */
+  readonly longestSnapshotCallMs: number;
   /** Wall time of the whole report, in milliseconds. */
   readonly totalMs: number;
 }

@@ -13,7 +13,7 @@ import { integritySection, leasesSection, poolCounters } from './report-pool.js'
 import { pressureSection, redisSection } from './report-redis.js';
 import { bindingsSection, orphansSection } from './report-scans.js';
 import type { IdentitySection, PoolReport } from './report-types.js';
-import type { PoolSnapshot } from './snapshot.js';
+import type { ChunkedSnapshot } from './snapshot.js';
 
 /** What `diagnose` needs of an allocator (a `RedisAllocator` or `RedisAllocatorCore` fits). */
 export interface DiagnoseTarget {
@@ -32,9 +32,16 @@ export interface DiagnoseOptions {
   readonly scanLimit?: number;
   /** The previous report of the same pool: adds `pressure` (rates between the two). */
   readonly previous?: PoolReport;
+  /**
+   * `0`: read the pool in one atomic script (every section describes one instant). `n > 0`: read
+   * it in scripts of about `n` entries each, so a huge pool never blocks Redis for long; the
+   * free-list walks (INV-1, INV-2) are then not checked, and counters may mix instants (see
+   * `integrity.consistency`). Default 0.
+   */
+  readonly chunkSize?: number;
 }
 
-export const DIAGNOSE_DEFAULTS = { sampleLimit: 20, scanLimit: 1000 } as const;
+export const DIAGNOSE_DEFAULTS = { sampleLimit: 20, scanLimit: 1000, chunkSize: 0 } as const;
 
 /**
  * Reports on the pool of `target`.
@@ -44,6 +51,7 @@ export const DIAGNOSE_DEFAULTS = { sampleLimit: 20, scanLimit: 1000 } as const;
 export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions = {}): Promise<PoolReport> {
   const sampleLimit = limit(options.sampleLimit, DIAGNOSE_DEFAULTS.sampleLimit, 'sampleLimit');
   const scanLimit = limit(options.scanLimit, DIAGNOSE_DEFAULTS.scanLimit, 'scanLimit');
+  const chunkSize = limit(options.chunkSize, DIAGNOSE_DEFAULTS.chunkSize, 'chunkSize');
   const previous = options.previous;
   if (previous !== undefined && previous.identity?.poolKey !== target.redisKeys.pool) {
     throw new InvalidArgumentError(
@@ -53,15 +61,20 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
   const started = performance.now();
   const exists = await assertPoolShape(target);
   const snapshotStarted = performance.now();
-  const snapshot = await readSnapshot(target);
+  const snapshot = await readSnapshot(target, chunkSize);
   const snapshotMs = performance.now() - snapshotStarted;
   const facts = await buildSections(target, snapshot, exists, { sampleLimit, scanLimit }, previous);
-  const recommendations = recommend(facts);
+  const recommendations = recommend(facts, snapshot.longestChunkMs);
   return {
     ...facts,
     health: healthOf(facts.integrity.ok, recommendations),
     recommendations,
-    timing: { snapshotMs, totalMs: performance.now() - started },
+    timing: {
+      snapshotMs,
+      snapshotCalls: snapshot.chunks,
+      longestSnapshotCallMs: snapshot.longestChunkMs,
+      totalMs: performance.now() - started,
+    },
   };
 }
 
@@ -71,7 +84,7 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
  */
 async function buildSections(
   target: DiagnoseTarget,
-  snapshot: PoolSnapshot,
+  snapshot: ChunkedSnapshot,
   exists: boolean,
   limits: { sampleLimit: number; scanLimit: number },
   previous: PoolReport | undefined,
@@ -84,7 +97,7 @@ async function buildSections(
     timestamp: snapshot.now,
     generatedAt: new Date(snapshot.now * 1000).toISOString(),
     identity: identitySection(target, exists),
-    integrity: integritySection(snapshot, shared, limits.sampleLimit),
+    integrity: integritySection(snapshot, shared, limits.sampleLimit, snapshot.chunks > 1),
     pool,
     leases: leasesSection(snapshot, limits.sampleLimit),
     bindings: await bindingsSection(redis, redisKeys, snapshot, limits),

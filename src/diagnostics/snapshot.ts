@@ -1,4 +1,5 @@
 /** One atomic read of a pool (upstream lesson L19: non-atomic reads produce phantom violations). */
+import { performance } from 'node:perf_hooks';
 import type { RedisClient } from '../client.js';
 import type { AllocatorKeys } from '../keys.js';
 import { ALLOCATED, ENTRY_SEPARATOR } from '../keys.js';
@@ -53,17 +54,72 @@ export async function takeSnapshot(
   target: SnapshotTarget,
   options: SnapshotOptions = {},
 ): Promise<PoolSnapshot> {
+  const part = await readPart(target, options.lockValues === true);
+  return { head: part.head, tail: part.tail, now: part.now, entries: part.entries };
+}
+
+/** A snapshot read in several script calls (see `takeChunkedSnapshot`). */
+export interface ChunkedSnapshot extends PoolSnapshot {
+  /** Script calls it took. */
+  readonly chunks: number;
+  /** Wall time of the slowest call in milliseconds: about the longest the server was blocked. */
+  readonly longestChunkMs: number;
+}
+
+/**
+ * Reads the pool in chunks of about `chunkSize` entries (HSCAN), each chunk one short script, so
+ * a huge pool never blocks the server for long. What it gives up: the chunks are read at
+ * different instants, so the whole is not one state of the pool. Each entry is read atomically
+ * with its lock (per-entry facts hold); the free-list walks (INV-1, INV-2) must not be checked on
+ * it. An entry that exists during the whole read is read at least once (HSCAN's guarantee);
+ * `head`, `tail` and `now` come from the last chunk.
+ */
+export async function takeChunkedSnapshot(
+  target: SnapshotTarget,
+  options: SnapshotOptions & { chunkSize: number },
+): Promise<ChunkedSnapshot> {
+  const entries = new Map<string, PoolEntry>();
+  let cursor = '0';
+  let chunks = 0;
+  let longestChunkMs = 0;
+  let last: Part;
+  do {
+    const started = performance.now();
+    last = await readPart(target, options.lockValues === true, cursor, options.chunkSize);
+    longestChunkMs = Math.max(longestChunkMs, performance.now() - started);
+    chunks++;
+    for (const [key, entry] of last.entries) entries.set(key, entry);
+    cursor = last.nextCursor ?? '0';
+  } while (cursor !== '0');
+  return { head: last.head, tail: last.tail, now: last.now, entries, chunks, longestChunkMs };
+}
+
+interface Part {
+  head: string;
+  tail: string;
+  now: number;
+  entries: Map<string, PoolEntry>;
+  nextCursor: string | undefined;
+}
+
+async function readPart(
+  target: SnapshotTarget,
+  withValues: boolean,
+  cursor?: string,
+  count?: number,
+): Promise<Part> {
   const { pool, head, tail, lockPrefix } = target.redisKeys;
-  const withValues = options.lockValues === true;
-  const args = withValues ? [lockPrefix, '1'] : [lockPrefix];
+  const args: (string | number)[] = [lockPrefix, withValues ? '1' : '0'];
+  if (cursor !== undefined) args.push(cursor, count ?? 1000);
   const reply = (await snapshotScript.run(target.redis, [pool, head, tail], args)) as [
     string,
     string,
     string,
     string,
     (string | number)[],
+    string | undefined,
   ];
-  const [headKey, tailKey, seconds, micros, flat] = reply;
+  const [headKey, tailKey, seconds, micros, flat, nextCursor] = reply;
   const entries = new Map<string, PoolEntry>();
   const stride = withValues ? 4 : 3;
   for (let i = 0; i < flat.length; i += stride) {
@@ -73,7 +129,7 @@ export async function takeSnapshot(
     if (!withValues) entries.set(key, entry);
     else entries.set(key, { ...entry, lockValue: pttl === -2 ? null : String(flat[i + 3]) });
   }
-  return { head: headKey, tail: tailKey, now: Number(seconds) + Number(micros) / 1e6, entries };
+  return { head: headKey, tail: tailKey, now: Number(seconds) + Number(micros) / 1e6, entries, nextCursor };
 }
 
 /** Decodes `prev||next||expiry` the way the scripts do (first two separators). */

@@ -1,13 +1,16 @@
--- snapshot: the whole pool state in one atomic read (for the invariant checker and diagnostics).
+-- snapshot: the whole pool state in one atomic read (for the invariant checker and diagnostics),
+-- or one chunk of it (HSCAN) when a whole read would block the server too long.
 --
 -- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  "1" = also return each lock's value (the holder's token); absent or "0" = not
--- Returns  { head, tail, serverSeconds, serverMicroseconds, entries } where entries is the flat
---          list key1, value1, lockPttl1, [lockValue1,] key2, … and lockPttl is the lock's PTTL in
---          milliseconds (-2 = no lock, -1 = lock without expiry); lockValue is "" when there is no
---          lock or the lock key is not a string (the pttl tells the cases apart).
---          Read-only; O(pool).
+-- ARGV[3]  optional HSCAN cursor: read one chunk from it instead of the whole hash
+-- ARGV[4]  with ARGV[3]: the HSCAN COUNT hint (entries per chunk)
+-- Returns  { head, tail, serverSeconds, serverMicroseconds, entries[, nextCursor] } where entries
+--          is the flat list key1, value1, lockPttl1, [lockValue1,] key2, … and lockPttl is the
+--          lock's PTTL in milliseconds (-2 = no lock, -1 = lock without expiry); lockValue is ""
+--          when there is no lock or the lock key is not a string (the pttl tells the cases apart).
+--          nextCursor ("0" = done) only in chunk mode. Read-only; O(pool), or O(chunk).
 
 local rcall = redis.call
 local lockPrefix = ARGV[1]
@@ -15,7 +18,13 @@ local withValues = ARGV[2] == '1'
 local time = rcall('TIME')
 local head = rcall('GET', KEYS[2]) or ''
 local tail = rcall('GET', KEYS[3]) or ''
-local all = rcall('HGETALL', KEYS[1])
+local all, nextCursor
+if ARGV[3] then
+  local scan = rcall('HSCAN', KEYS[1], ARGV[3], 'COUNT', ARGV[4])
+  nextCursor, all = scan[1], scan[2]
+else
+  all = rcall('HGETALL', KEYS[1])
+end
 local entries = {}
 local n = 0
 for i = 1, #all, 2 do
@@ -36,4 +45,4 @@ for i = 1, #all, 2 do
     n = n + 1
   end
 end
-return { head, tail, time[1], time[2], entries }
+return { head, tail, time[1], time[2], entries, nextCursor }
