@@ -54,6 +54,24 @@ export class NotAPoolError extends RedisAllocatorError {
   }
 }
 
+/**
+ * Redis could not be reached, dropped the connection, or answered that the cluster cannot serve
+ * (`CLUSTERDOWN`, `TRYAGAIN`). A state-changing call that fails this way **may or may not have been
+ * applied**: an applied malloc only keeps its key until the lease ends, it never double-allocates.
+ * `cause` keeps the client's own error.
+ */
+export class RedisUnavailableError extends RedisAllocatorError {
+  override name = 'RedisUnavailableError';
+}
+
+/**
+ * The client cannot send anything yet or any more: a node-redis client before `connect()` or after
+ * `close()`, an ioredis client after `quit()`. Nothing was sent to Redis.
+ */
+export class ClientNotReadyError extends RedisUnavailableError {
+  override name = 'ClientNotReadyError';
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') {
     const shown = value.length > 40 ? `${value.slice(0, 40)}… (${value.length} chars)` : value;

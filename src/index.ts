@@ -39,7 +39,14 @@ export type {
   MallocKeyOptions,
 } from './allocator/types.js';
 export { RedisAllocatorUpdater } from './allocator/updater.js';
-export type { RedisClient } from './client.js';
+export type {
+  ClientFamily,
+  DedicatedConnection,
+  RedisArg,
+  RedisClient,
+  RedisConnection,
+  RedisReply,
+} from './client/index.js';
 export { DEFAULTS } from './defaults.js';
 export {
   checkInvariants,
@@ -68,6 +75,7 @@ export {
   takeSnapshot,
 } from './diagnostics/snapshot.js';
 export {
+  ClientNotReadyError,
   InvalidArgumentError,
   InvalidKeyError,
   InvalidTimeoutError,
@@ -75,6 +83,7 @@ export {
   NotAPoolError,
   PoolCorruptionError,
   RedisAllocatorError,
+  RedisUnavailableError,
 } from './errors.js';
 export type { AllocatorKeys } from './keys.js';
 export { ALLOCATED, allocatorKeys, MAX_KEY_LENGTH } from './keys.js';

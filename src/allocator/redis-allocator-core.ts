@@ -3,7 +3,7 @@
  * change is one Lua script call; Redis is the only source of truth (no pool state in this object).
  */
 import { randomUUID } from 'node:crypto';
-import { isClusterClient, type RedisClient } from '../client.js';
+import { type RedisClient, toConnection } from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { InvalidArgumentError } from '../errors.js';
 import {
@@ -39,7 +39,7 @@ export class RedisAllocatorCore extends RedisLock {
     assertName(prefix, 'prefix');
     const suffix = options.suffix ?? DEFAULTS.allocatorSuffix;
     assertName(suffix, 'suffix');
-    const clusterPrefix = effectivePrefix(prefix, isClusterClient(redis));
+    const clusterPrefix = effectivePrefix(prefix, toConnection(redis).isCluster);
     super(redis, clusterPrefix, { suffix, eps: options.eps ?? DEFAULTS.eps });
     this.shared = options.shared ?? false;
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
@@ -52,24 +52,24 @@ export class RedisAllocatorCore extends RedisLock {
   /** True when `key` is a pool member (free or allocated). */
   async has(key: string): Promise<boolean> {
     assertName(key, 'key');
-    return (await this.redis.hexists(this.redisKeys.pool, key)) === 1;
+    return this.commands.hexists(this.redisKeys.pool, key);
   }
 
   /** Number of pool members (free and allocated). O(1). */
   size(): Promise<number> {
-    return this.redis.hlen(this.redisKeys.pool);
+    return this.commands.hlen(this.redisKeys.pool);
   }
 
   /** Every pool member (free and allocated), in hash order. O(pool). */
   keys(): Promise<string[]> {
-    return this.redis.hkeys(this.redisKeys.pool);
+    return this.commands.hkeys(this.redisKeys.pool);
   }
 
   /** Streams the members with HSCAN, so huge pools are never loaded at once. */
   async *[Symbol.asyncIterator](): AsyncIterator<string> {
     let cursor = '0';
     do {
-      const [next, fields] = await this.redis.hscan(this.redisKeys.pool, cursor, 'COUNT', 1000);
+      const [next, fields] = await this.commands.hscan(this.redisKeys.pool, cursor, 1000);
       for (let i = 0; i < fields.length; i += 2) yield fields[i]!;
       cursor = next;
     } while (cursor !== '0');
@@ -107,7 +107,7 @@ export class RedisAllocatorCore extends RedisLock {
 
   /** Empties the pool (hash and pointers, atomically). Locks and bindings are left to expire. */
   async clear(): Promise<void> {
-    await scripts.clear.run(this.redis, this.scriptKeys, []);
+    await scripts.clear.run(this.connection, this.scriptKeys, []);
   }
 
   // ---- allocation ---------------------------------------------------------------------------
@@ -138,7 +138,7 @@ export class RedisAllocatorCore extends RedisLock {
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
     const { lockPrefix, bindPrefix } = this.redisKeys;
-    const key = (await scripts.malloc.run(this.redis, this.scriptKeys, [
+    const key = (await scripts.malloc.run(this.connection, this.scriptKeys, [
       lockPrefix,
       bindPrefix,
       this.shared ? '1' : '0',
@@ -186,7 +186,7 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(lease.key);
     const ttl = toTtlMs(timeout, 'timeout');
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    const result = await scripts.renew.run(this.redis, [this.lockKey(lease.key)], [lease.token, ttl]);
+    const result = await scripts.renew.run(this.connection, [this.lockKey(lease.key)], [lease.token, ttl]);
     return result === 1;
   }
 
@@ -209,21 +209,20 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(key);
     const ttl = toTtlMs(timeout, 'timeout');
     const bindKey = this.redisKeys.bindPrefix + name;
-    if (ttl > 0) await this.redis.set(bindKey, key, 'PX', ttl);
-    else await this.redis.set(bindKey, key);
+    await this.commands.set(bindKey, key, ttl);
   }
 
   /** Removes `name`'s binding (and the legacy key shape upstream's `update_soft_bind` wrote). */
   async unbindSoftBind(name: string): Promise<void> {
     assertName(name, 'name');
     const { bindPrefix, legacyBindPrefix } = this.redisKeys;
-    await this.redis.del(bindPrefix + name, legacyBindPrefix + name);
+    await this.commands.del(bindPrefix + name, legacyBindPrefix + name);
   }
 
   /** The key `name` is bound to, or `null`. */
   async getSoftBind(name: string): Promise<string | null> {
     assertName(name, 'name');
-    return this.redis.get(this.redisKeys.bindPrefix + name);
+    return this.commands.get(this.redisKeys.bindPrefix + name);
   }
 
   // ---- maintenance --------------------------------------------------------------------------
@@ -257,7 +256,7 @@ export class RedisAllocatorCore extends RedisLock {
     const result: Array<[string, boolean]> = [];
     for (let start = 0; start < keys.length; start += 1000) {
       const chunk = keys.slice(start, start + 1000);
-      const values = await this.redis.mget(...chunk.map((key) => this.lockKey(key)));
+      const values = await this.commands.mget(chunk.map((key) => this.lockKey(key)));
       chunk.forEach((key, i) => {
         result.push([key, values[i] != null]);
       });
@@ -275,7 +274,7 @@ export class RedisAllocatorCore extends RedisLock {
   // ---- internals ----------------------------------------------------------------------------
 
   private runPool(script: (typeof scripts)[keyof typeof scripts], args: readonly (string | number)[]) {
-    return script.run(this.redis, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]);
+    return script.run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]);
   }
 
   /** "" keeps each entry's lifetime; otherwise whole seconds (0 = never expires). */

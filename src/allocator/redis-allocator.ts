@@ -2,7 +2,7 @@
  * `RedisAllocator`: the pool primitives of `RedisAllocatorCore` plus the object layer — `malloc`
  * returns a `RedisAllocatorObject` through the allocator's policy, `free` releases one.
  */
-import type { RedisClient } from '../client.js';
+import type { RedisClient } from '../client/index.js';
 import { type DiagnoseOptions, diagnose } from '../diagnostics/report.js';
 import type { PoolReport } from '../diagnostics/report-types.js';
 import type { Allocatable } from './allocatable.js';

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
-import type { RedisClient } from '../client.js';
+import type { RedisClient } from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { InvalidArgumentError } from '../errors.js';
 import { assertName } from '../keys.js';

@@ -3,7 +3,9 @@
  * network), and a one-shot command fails fast instead of retrying forever.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { RedisClient } from '../client.js';
+
+/** The client the CLI opens (ioredis; the library itself takes any supported client). */
+export type CliRedis = Redis | Cluster;
 
 /** The connection could not be opened or the URL is unusable (exit code 2). */
 export class CannotConnectError extends Error {
@@ -46,7 +48,7 @@ export function parseRedisUrl(url: string): URL {
 }
 
 /** Connects and answers a PING. @throws CannotConnectError */
-export async function connect(options: ConnectOptions): Promise<RedisClient> {
+export async function connect(options: ConnectOptions): Promise<CliRedis> {
   const client = openClient(options);
   let cause: Error | undefined;
   // The socket's own error (ECONNREFUSED, ENOTFOUND, auth) says more than the command's.
@@ -67,7 +69,7 @@ export async function connect(options: ConnectOptions): Promise<RedisClient> {
  * A client that connects in the background (the URL is checked at once); commands fail while
  * Redis is unreachable. @throws CannotConnectError for a bad URL.
  */
-export function openClient(options: ConnectOptions): RedisClient {
+export function openClient(options: ConnectOptions): CliRedis {
   const parsed = parseRedisUrl(options.url);
   const base: RedisOptions = {
     connectTimeout: options.connectTimeout * 1000,
@@ -77,7 +79,7 @@ export function openClient(options: ConnectOptions): RedisClient {
     password: decodeURIComponent(parsed.password) || undefined,
     tls: parsed.protocol === 'rediss:' ? {} : undefined,
   };
-  const client: RedisClient = options.cluster
+  const client: CliRedis = options.cluster
     ? new Cluster([{ host: parsed.hostname, port: Number(parsed.port || 6379) }], {
         redisOptions: base,
         clusterRetryStrategy: options.persistent ? (attempt) => Math.min(attempt * 200, 2000) : () => null,

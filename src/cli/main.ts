@@ -5,11 +5,11 @@
  * dependencies (commander, prom-client), which are bundled into it at build time.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { RedisClient } from '../client.js';
 import { DIAGNOSE_DEFAULTS } from '../diagnostics/report.js';
 import { printCheck } from './commands/check.js';
 import { printInspect } from './commands/inspect.js';
 import { runWatch } from './commands/watch.js';
+import type { CliRedis } from './connect.js';
 import { CannotConnectError, connect, maskUrl, openClient } from './connect.js';
 import { startDashboard } from './dashboard/server.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
@@ -62,7 +62,7 @@ function withCommonOptions(command: Command): Command {
 async function withRedis(
   options: CommonOptions,
   persistent: boolean,
-  body: (redis: RedisClient) => Promise<number>,
+  body: (redis: CliRedis) => Promise<number>,
 ): Promise<number> {
   if (options.prefix.length === 0)
     throw new CommanderError(EXIT.usage, 'usage', 'error: --prefix is required');
@@ -74,7 +74,7 @@ async function withRedis(
   }
 }
 
-function reporterOf(redis: RedisClient, options: CommonOptions): PoolReporter {
+function reporterOf(redis: CliRedis, options: CommonOptions): PoolReporter {
   return new PoolReporter(poolTargets(redis, options), {
     sampleLimit: options.sampleLimit,
     scanLimit: options.scanLimit,

@@ -1,8 +1,8 @@
 /** The pools a CLI run looks at, and one report per pool per tick. */
 import { RedisAllocatorCore } from '../allocator/redis-allocator-core.js';
-import type { RedisClient } from '../client.js';
 import { type DiagnoseTarget, diagnose } from '../diagnostics/report.js';
 import type { PoolReport } from '../diagnostics/report-types.js';
+import type { CliRedis } from './connect.js';
 
 /** Options every command shares. */
 export interface CommonOptions {
@@ -17,7 +17,7 @@ export interface CommonOptions {
 }
 
 /** One pool per `--prefix` (a read-only handle: building it sends nothing to Redis). */
-export function poolTargets(redis: RedisClient, options: CommonOptions): DiagnoseTarget[] {
+export function poolTargets(redis: CliRedis, options: CommonOptions): DiagnoseTarget[] {
   return options.prefix.map(
     (prefix) => new RedisAllocatorCore(redis, prefix, { suffix: options.suffix, shared: options.shared }),
   );

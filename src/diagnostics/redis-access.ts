@@ -1,14 +1,16 @@
 /**
  * Every Redis command of the diagnostics report (and so of the CLI and dashboard) goes through
  * this module: the atomic snapshot, bounded SCANs, value reads and server facts. All of it is
- * read-only. On a cluster, the pool's keys share one slot (one node); SCAN, INFO and SLOWLOG are
- * per node, so they visit every master.
+ * read-only. On a cluster every key of the pool shares one slot, so one node holds them all; the
+ * per-node commands (SCAN, INFO, SLOWLOG) run in a tiny script routed to that node by the pool key.
  */
-
 import { performance } from 'node:perf_hooks';
-import type { Cluster, Redis } from 'ioredis';
-import { isClusterClient, type RedisClient } from '../client.js';
+import type { RedisConnection } from '../client/index.js';
+import onPoolNodeSource from '../scripts/diagnostics/on-pool-node.lua';
+import { LuaScript } from '../scripts/loader.js';
 import { type ChunkedSnapshot, type SnapshotTarget, takeChunkedSnapshot, takeSnapshot } from './snapshot.js';
+
+const onPoolNode = new LuaScript('diagnostics/on-pool-node', onPoolNodeSource);
 
 /**
  * The pool with every lock's value (holders): one atomic script, or with `chunkSize > 0` one short
@@ -22,8 +24,8 @@ export async function readSnapshot(target: SnapshotTarget, chunkSize: number): P
 }
 
 /** Redis type of `key` (`"none"` when it does not exist). */
-export async function keyType(redis: RedisClient, key: string): Promise<string> {
-  return redis.type(key);
+export async function keyType(connection: RedisConnection, key: string): Promise<string> {
+  return String(await connection.send('TYPE', [key], key));
 }
 
 /** Keys found by a bounded SCAN. */
@@ -39,54 +41,60 @@ export interface ScanResult {
  * `SCAN … MATCH pattern` on every node, stopping after `limit` matching keys or a bounded number
  * of calls (a large keyspace with few matches must not turn into a full scan).
  */
-export async function scanMatching(redis: RedisClient, pattern: string, limit: number): Promise<ScanResult> {
+export async function scanMatching(
+  connection: RedisConnection,
+  poolKey: string,
+  pattern: string,
+  limit: number,
+): Promise<ScanResult> {
   const count = Math.max(10, Math.min(limit, 1000));
   const maxCalls = 50 + Math.ceil(limit / count);
   const keys: string[] = [];
   let truncated = false;
-  for (const node of nodesOf(redis)) {
-    if (keys.length >= limit) {
+  let cursor = '0';
+  let calls = 0;
+  do {
+    const [next, found] = (await onPoolNode.run(connection, [poolKey], ['scan', cursor, pattern, count])) as [
+      string,
+      string[],
+    ];
+    calls++;
+    cursor = String(next);
+    for (const key of found) {
+      if (keys.length >= limit) truncated = true;
+      else keys.push(String(key));
+    }
+    if (cursor !== '0' && (keys.length >= limit || calls >= maxCalls)) {
       truncated = true;
       break;
     }
-    let cursor = '0';
-    let calls = 0;
-    do {
-      const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
-      calls++;
-      cursor = next;
-      for (const key of found) {
-        if (keys.length >= limit) truncated = true;
-        else keys.push(key);
-      }
-      if (cursor !== '0' && (keys.length >= limit || calls >= maxCalls)) {
-        truncated = true;
-        break;
-      }
-    } while (cursor !== '0');
-  }
+  } while (cursor !== '0');
   const unique = [...new Set(keys)]; // SCAN may return a key twice (rehashing)
   return { keys: unique, scanned: unique.length, truncated };
 }
 
 /** String values of `keys` (`null` = missing or not a string). All keys share one slot. */
-export async function readValues(redis: RedisClient, keys: readonly string[]): Promise<(string | null)[]> {
+export async function readValues(
+  connection: RedisConnection,
+  keys: readonly string[],
+): Promise<(string | null)[]> {
   const values: (string | null)[] = [];
   for (const key of keys) {
     // GET one by one: MGET fails as a whole on a single key of another type.
-    values.push(await redis.get(key).catch(() => null));
+    const value = await connection.send('GET', [key], key).catch(() => null);
+    values.push(typeof value === 'string' ? value : null);
   }
   return values;
 }
 
 /** For each field: is it (still) a member of the pool hash? */
 export async function areMembers(
-  redis: RedisClient,
+  connection: RedisConnection,
   hash: string,
   fields: readonly string[],
 ): Promise<boolean[]> {
   if (fields.length === 0) return [];
-  const values = await redis.hmget(hash, ...fields);
+  const values = (await connection.send('HMGET', [hash, ...fields], hash)) as unknown[];
   return values.map((value) => value !== null);
 }
 
@@ -108,7 +116,7 @@ export interface CommandStat {
   readonly usec: number;
 }
 
-/** Server facts, summed over the masters of a cluster. */
+/** Facts of the server (on a cluster: the node that holds the pool). */
 export interface ServerFacts {
   readonly usedMemory: number;
   readonly connectedClients: number;
@@ -116,27 +124,28 @@ export interface ServerFacts {
   readonly slowlog: SlowCommand[];
 }
 
-/** `INFO memory|clients|commandstats` and `SLOWLOG GET limit` on every node. */
-export async function readServerFacts(redis: RedisClient, slowlogLimit: number): Promise<ServerFacts> {
-  let usedMemory = 0;
-  let connectedClients = 0;
-  const commandStats: Record<string, { calls: number; usec: number }> = {};
+/** `INFO memory|clients|commandstats` and `SLOWLOG GET limit` of the node that holds the pool. */
+export async function readServerFacts(
+  connection: RedisConnection,
+  poolKey: string,
+  slowlogLimit: number,
+): Promise<ServerFacts> {
+  const [memory, clients, commands] = (await onPoolNode.run(
+    connection,
+    [poolKey],
+    ['info', 'memory', 'clients', 'commandstats'],
+  )) as [string, string, string];
   const slowlog: SlowCommand[] = [];
-  for (const node of nodesOf(redis)) {
-    const info = await node.info('memory');
-    usedMemory += infoNumber(info, 'used_memory');
-    connectedClients += infoNumber(await node.info('clients'), 'connected_clients');
-    for (const [name, stat] of Object.entries(parseCommandStats(await node.info('commandstats')))) {
-      const sum = commandStats[name] ?? { calls: 0, usec: 0 };
-      commandStats[name] = { calls: sum.calls + stat.calls, usec: sum.usec + stat.usec };
-    }
-    if (slowlogLimit > 0) {
-      const entries = (await node.call('SLOWLOG', 'GET', String(slowlogLimit))) as unknown[][];
-      for (const entry of entries) slowlog.push(decodeSlowlogEntry(entry));
-    }
+  if (slowlogLimit > 0) {
+    const entries = (await onPoolNode.run(connection, [poolKey], ['slowlog', slowlogLimit])) as unknown[][];
+    for (const entry of entries) slowlog.push(decodeSlowlogEntry(entry));
   }
-  slowlog.sort((a, b) => b.at - a.at);
-  return { usedMemory, connectedClients, commandStats, slowlog: slowlog.slice(0, slowlogLimit) };
+  return {
+    usedMemory: infoNumber(memory, 'used_memory'),
+    connectedClients: infoNumber(clients, 'connected_clients'),
+    commandStats: parseCommandStats(commands),
+    slowlog,
+  };
 }
 
 /** Parses `cmdstat_evalsha:calls=3,usec=40,…` lines (Redis 6 and 7 forms). */
@@ -159,9 +168,4 @@ function infoNumber(info: string, field: string): number {
 function decodeSlowlogEntry(entry: unknown[]): SlowCommand {
   const args = Array.isArray(entry[3]) ? (entry[3] as unknown[]).map(String) : [];
   return { id: Number(entry[0]), at: Number(entry[1]), microseconds: Number(entry[2]), command: args };
-}
-
-/** The nodes that hold data: the client itself, or every master of a cluster. */
-function nodesOf(redis: RedisClient): Redis[] {
-  return isClusterClient(redis) ? (redis as Cluster).nodes('master') : [redis as Redis];
 }

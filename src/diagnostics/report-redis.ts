@@ -1,5 +1,5 @@
 /** Server facts and the rates between two reports. */
-import type { RedisClient } from '../client.js';
+import type { RedisConnection } from '../client/index.js';
 import { readServerFacts } from './redis-access.js';
 import type { PoolCounters, PoolReport, PressureSection, RedisSection } from './report-types.js';
 
@@ -7,9 +7,13 @@ import type { PoolCounters, PoolReport, PressureSection, RedisSection } from './
 const SCRIPT_COMMANDS = ['eval', 'evalsha', 'eval_ro', 'evalsha_ro'];
 
 /** INFO and SLOWLOG; a server that refuses them (ACLs, a managed service) yields zeros and `error`. */
-export async function redisSection(redis: RedisClient, sampleLimit: number): Promise<RedisSection> {
+export async function redisSection(
+  connection: RedisConnection,
+  poolKey: string,
+  sampleLimit: number,
+): Promise<RedisSection> {
   try {
-    return { ...(await readServerFacts(redis, sampleLimit)), error: null };
+    return { ...(await readServerFacts(connection, poolKey, sampleLimit)), error: null };
   } catch (error) {
     return {
       usedMemory: 0,

@@ -4,7 +4,7 @@
  * every list is capped.
  */
 
-import type { RedisClient } from '../client.js';
+import type { RedisConnection } from '../client/index.js';
 import type { AllocatorKeys } from '../keys.js';
 import { areMembers, readValues, scanMatching } from './redis-access.js';
 import type { BindingSample, BindingsSection, OrphansSection } from './report-types.js';
@@ -21,7 +21,7 @@ export function globEscape(text: string): string {
  * stale: its holder is using it (F20).
  */
 export async function bindingsSection(
-  redis: RedisClient,
+  connection: RedisConnection,
   keys: AllocatorKeys,
   snapshot: PoolSnapshot,
   limits: { sampleLimit: number; scanLimit: number },
@@ -33,13 +33,13 @@ export async function bindingsSection(
     [keys.bindPrefix, false],
     [keys.legacyBindPrefix, true],
   ] as const) {
-    const scan = await scanMatching(redis, `${globEscape(prefix)}*`, limits.scanLimit);
+    const scan = await scanMatching(connection, keys.pool, `${globEscape(prefix)}*`, limits.scanLimit);
     scanned += scan.scanned;
     truncated ||= scan.truncated;
     for (const redisKey of scan.keys) found.push({ redisKey, name: redisKey.slice(prefix.length), legacy });
   }
   const values = await readValues(
-    redis,
+    connection,
     found.map((f) => f.redisKey),
   );
   let stale = 0;
@@ -61,12 +61,12 @@ export async function bindingsSection(
  * Candidates are confirmed against the pool hash at the time of the check, not the snapshot.
  */
 export async function orphansSection(
-  redis: RedisClient,
+  connection: RedisConnection,
   keys: AllocatorKeys,
   snapshot: PoolSnapshot,
   limits: { sampleLimit: number; scanLimit: number },
 ): Promise<OrphansSection> {
-  const scan = await scanMatching(redis, `${globEscape(keys.lockPrefix)}*`, limits.scanLimit);
+  const scan = await scanMatching(connection, keys.pool, `${globEscape(keys.lockPrefix)}*`, limits.scanLimit);
   const candidates = scan.keys.filter(
     (redisKey) =>
       redisKey !== keys.policyLock &&
@@ -74,7 +74,7 @@ export async function orphansSection(
       !snapshot.entries.has(redisKey.slice(keys.lockPrefix.length)),
   );
   const members = await areMembers(
-    redis,
+    connection,
     keys.pool,
     candidates.map((redisKey) => redisKey.slice(keys.lockPrefix.length)),
   );

@@ -4,7 +4,7 @@
  * (bindings, orphan locks) and server facts. Read-only: it never writes to Redis.
  */
 import { performance } from 'node:perf_hooks';
-import type { RedisClient } from '../client.js';
+import type { RedisConnection } from '../client/index.js';
 import { InvalidArgumentError, NotAPoolError } from '../errors.js';
 import type { AllocatorKeys } from '../keys.js';
 import { healthOf, recommend } from './recommendations.js';
@@ -17,7 +17,7 @@ import type { ChunkedSnapshot } from './snapshot.js';
 
 /** What `diagnose` needs of an allocator (a `RedisAllocator` or `RedisAllocatorCore` fits). */
 export interface DiagnoseTarget {
-  readonly redis: RedisClient;
+  readonly connection: RedisConnection;
   readonly redisKeys: AllocatorKeys;
   readonly prefix: string;
   readonly suffix: string;
@@ -89,9 +89,9 @@ async function buildSections(
   limits: { sampleLimit: number; scanLimit: number },
   previous: PoolReport | undefined,
 ): Promise<Omit<PoolReport, 'health' | 'recommendations' | 'timing'>> {
-  const { redis, redisKeys, shared } = target;
+  const { connection, redisKeys, shared } = target;
   const pool = poolCounters(snapshot, shared);
-  const redisFacts = await redisSection(redis, limits.sampleLimit);
+  const redisFacts = await redisSection(connection, redisKeys.pool, limits.sampleLimit);
   return {
     version: 1,
     timestamp: snapshot.now,
@@ -100,8 +100,8 @@ async function buildSections(
     integrity: integritySection(snapshot, shared, limits.sampleLimit, snapshot.chunks > 1),
     pool,
     leases: leasesSection(snapshot, limits.sampleLimit),
-    bindings: await bindingsSection(redis, redisKeys, snapshot, limits),
-    orphans: await orphansSection(redis, redisKeys, snapshot, limits),
+    bindings: await bindingsSection(connection, redisKeys, snapshot, limits),
+    orphans: await orphansSection(connection, redisKeys, snapshot, limits),
     redis: redisFacts,
     pressure: pressureSection({ timestamp: snapshot.now, redis: redisFacts, pool }, previous),
   };
@@ -121,10 +121,10 @@ function identitySection(target: DiagnoseTarget, exists: boolean): IdentitySecti
 /** @returns whether the pool hash exists; throws when a pool key holds another type. */
 async function assertPoolShape(target: DiagnoseTarget): Promise<boolean> {
   const { pool, head, tail } = target.redisKeys;
-  const poolType = await keyType(target.redis, pool);
+  const poolType = await keyType(target.connection, pool);
   if (poolType !== 'hash' && poolType !== 'none') throw new NotAPoolError(pool, poolType, 'a hash');
   for (const pointer of [head, tail]) {
-    const type = await keyType(target.redis, pointer);
+    const type = await keyType(target.connection, pointer);
     if (type !== 'string' && type !== 'none') throw new NotAPoolError(pointer, type, 'a string');
   }
   return poolType === 'hash';

@@ -1,6 +1,6 @@
 /** One atomic read of a pool (upstream lesson L19: non-atomic reads produce phantom violations). */
 import { performance } from 'node:perf_hooks';
-import type { RedisClient } from '../client.js';
+import type { RedisConnection } from '../client/index.js';
 import type { AllocatorKeys } from '../keys.js';
 import { ALLOCATED, ENTRY_SEPARATOR } from '../keys.js';
 import snapshotSource from '../scripts/diagnostics/snapshot.lua';
@@ -39,7 +39,7 @@ export interface PoolSnapshot {
 
 /** What `takeSnapshot` needs of an allocator. */
 export interface SnapshotTarget {
-  readonly redis: RedisClient;
+  readonly connection: RedisConnection;
   readonly redisKeys: AllocatorKeys;
 }
 
@@ -111,7 +111,7 @@ async function readPart(
   const { pool, head, tail, lockPrefix } = target.redisKeys;
   const args: (string | number)[] = [lockPrefix, withValues ? '1' : '0'];
   if (cursor !== undefined) args.push(cursor, count ?? 1000);
-  const reply = (await snapshotScript.run(target.redis, [pool, head, tail], args)) as [
+  const reply = (await snapshotScript.run(target.connection, [pool, head, tail], args)) as [
     string,
     string,
     string,

@@ -2,7 +2,7 @@
  * A set of lock names on Redis: membership lives in the set `prefix|suffix|pool`, each member's
  * lock in `prefix|suffix:<key>` (inherited from `RedisLock`). Membership changes never touch locks.
  */
-import { isClusterClient, type RedisClient } from '../client.js';
+import type { RedisClient } from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { assertName, lockPoolKey } from '../keys.js';
 import { LuaScript } from '../scripts/loader.js';
@@ -35,13 +35,13 @@ export class RedisLockPool extends RedisLock implements LockPool {
   /** Adds members (`SADD`); `null`/`undefined`/`[]` = nothing to do. Locks are not touched. */
   async extend(keys?: readonly string[] | null): Promise<void> {
     const members = memberKeys(keys);
-    if (members.length > 0) await this.redis.sadd(this.poolKey, ...members);
+    if (members.length > 0) await this.commands.sadd(this.poolKey, members);
   }
 
   /** Removes members (`SREM`); unknown keys and `null`/`undefined`/`[]` are no-ops. Locks stay. */
   async shrink(keys?: readonly string[] | null): Promise<void> {
     const members = memberKeys(keys);
-    if (members.length > 0) await this.redis.srem(this.poolKey, ...members);
+    if (members.length > 0) await this.commands.srem(this.poolKey, members);
   }
 
   /**
@@ -51,28 +51,28 @@ export class RedisLockPool extends RedisLock implements LockPool {
   async assign(keys?: readonly string[] | null): Promise<void> {
     const members = memberKeys(keys);
     if (members.length === 0) return this.clear();
-    await assignScript.run(this.redis, [this.poolKey], members);
+    await assignScript.run(this.connection, [this.poolKey], members);
   }
 
   /** Removes every member. Locks stay. */
   async clear(): Promise<void> {
-    await this.redis.del(this.poolKey);
+    await this.commands.del(this.poolKey);
   }
 
   /** Every member, in no particular order (`SMEMBERS`: one reply; prefer `for await` for huge pools). */
   async keys(): Promise<string[]> {
-    return this.redis.smembers(this.poolKey);
+    return this.commands.smembers(this.poolKey);
   }
 
   /** `true` when `key` is a member. */
   async has(key: string): Promise<boolean> {
     assertName(key, 'lock key');
-    return (await this.redis.sismember(this.poolKey, key)) === 1;
+    return this.commands.sismember(this.poolKey, key);
   }
 
   /** Number of members (`SCARD`, O(1)). */
   async size(): Promise<number> {
-    return this.redis.scard(this.poolKey);
+    return this.commands.scard(this.poolKey);
   }
 
   /**
@@ -83,7 +83,7 @@ export class RedisLockPool extends RedisLock implements LockPool {
   async *[Symbol.asyncIterator](): AsyncIterator<string> {
     let cursor = '0';
     do {
-      const [next, members] = await this.redis.sscan(this.poolKey, cursor, 'COUNT', SCAN_PAGE);
+      const [next, members] = await this.commands.sscan(this.poolKey, cursor, SCAN_PAGE);
       yield* members;
       cursor = next;
     } while (cursor !== '0');
@@ -117,9 +117,8 @@ export class RedisLockPool extends RedisLock implements LockPool {
 
   /** One `MGET`; on a cluster the lock keys may span slots, so each is read on its own. */
   private async lockedBatch(lockKeys: string[]): Promise<boolean[]> {
-    if (isClusterClient(this.redis)) {
-      return Promise.all(lockKeys.map(async (lockKey) => (await this.redis.exists(lockKey)) === 1));
-    }
-    return (await this.redis.mget(...lockKeys)).map((value) => value !== null);
+    if (this.connection.isCluster)
+      return Promise.all(lockKeys.map((lockKey) => this.commands.exists(lockKey)));
+    return (await this.commands.mget(lockKeys)).map((value) => value !== null);
   }
 }

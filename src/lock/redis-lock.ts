@@ -2,7 +2,7 @@
  * Named locks on Redis: lock `k` is the string key `prefix|suffix:k`, byte-compatible with the
  * Python library. Names and values reach Lua only through KEYS/ARGV (upstream F14).
  */
-import type { RedisClient } from '../client.js';
+import { type RedisClient, RedisCommands, type RedisConnection, toConnection } from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { assertName, lockKeyPrefix } from '../keys.js';
 import { LuaScript } from '../scripts/loader.js';
@@ -44,8 +44,12 @@ export function statusOf(ttlMs: number | null, timeout: number | null): LockStat
  * `InvalidTimeoutError` (as a rejected promise).
  */
 export class RedisLock extends BaseLock implements Lock {
-  /** The ioredis client (standalone or cluster) every command goes through. */
+  /** The client the caller passed (ioredis, iovalkey or node-redis; standalone or cluster). */
   readonly redis: RedisClient;
+  /** The library's view of `redis`: every command and script goes through it (internal). */
+  readonly connection: RedisConnection;
+  /** Typed plain commands over `connection`. */
+  protected readonly commands: RedisCommands;
   /** Key prefix `P` of every lock key `P|S:<key>`. */
   readonly prefix: string;
   /** Key suffix `S` of every lock key `P|S:<key>`. Default `"lock"` (`DEFAULTS.lockSuffix`). */
@@ -54,10 +58,12 @@ export class RedisLock extends BaseLock implements Lock {
   private readonly keyPrefix: string;
 
   /**
-   * @param redis  an ioredis client; on a cluster, keys of one lock share a slot only if `prefix`
-   *               carries a hash tag such as `{app}`.
+   * @param redis  your Redis client: ioredis 5/6 or iovalkey (`Redis`, `Cluster`), or node-redis 5/6
+   *               (`createClient()`, `createCluster()`), detected automatically. On a cluster, keys
+   *               of one lock share a slot only if `prefix` carries a hash tag such as `{app}`.
    * @param prefix first part of every key name; any string (quotes, backslashes, newlines are fine).
-   * @throws InvalidKeyError for a non-string prefix or suffix; InvalidArgumentError for a bad `eps`.
+   * @throws InvalidKeyError for a non-string prefix or suffix; InvalidArgumentError for a bad `eps`
+   *         or an unsupported client.
    */
   constructor(redis: RedisClient, prefix: string, options: RedisLockOptions = {}) {
     super(options.eps ?? DEFAULTS.eps);
@@ -65,6 +71,8 @@ export class RedisLock extends BaseLock implements Lock {
     assertName(prefix, 'prefix');
     assertName(suffix, 'suffix');
     this.redis = redis;
+    this.connection = toConnection(redis);
+    this.commands = new RedisCommands(this.connection);
     this.prefix = prefix;
     this.suffix = suffix;
     this.keyPrefix = lockKeyPrefix(prefix, suffix);
@@ -88,7 +96,7 @@ export class RedisLock extends BaseLock implements Lock {
   async keyStatus(key: string, timeout: number | null = DEFAULTS.lockTimeout): Promise<LockStatus> {
     const lockKey = this.lockKey(key);
     assertSeconds(timeout, 'timeout');
-    const ttlMs = await this.redis.pttl(lockKey);
+    const ttlMs = await this.commands.pttl(lockKey);
     if (ttlMs === -2) return LockStatus.FREE;
     return statusOf(ttlMs === -1 ? null : ttlMs, timeout);
   }
@@ -100,8 +108,7 @@ export class RedisLock extends BaseLock implements Lock {
   async update(key: string, options?: LockOptions): Promise<void> {
     const lockKey = this.lockKey(key);
     const { value, ttlMs } = lockArguments(options);
-    if (ttlMs > 0) await this.redis.set(lockKey, value, 'PX', ttlMs);
-    else await this.redis.set(lockKey, value);
+    await this.commands.set(lockKey, value, ttlMs);
   }
 
   /**
@@ -111,11 +118,7 @@ export class RedisLock extends BaseLock implements Lock {
   async lock(key: string, options?: LockOptions): Promise<boolean> {
     const lockKey = this.lockKey(key);
     const { value, ttlMs } = lockArguments(options);
-    const reply =
-      ttlMs > 0
-        ? await this.redis.set(lockKey, value, 'PX', ttlMs, 'NX')
-        : await this.redis.set(lockKey, value, 'NX');
-    return reply === 'OK';
+    return this.commands.set(lockKey, value, ttlMs, true);
   }
 
   /**
@@ -127,26 +130,26 @@ export class RedisLock extends BaseLock implements Lock {
   async rlock(key: string, options?: LockOptions): Promise<boolean> {
     const lockKey = this.lockKey(key);
     const { value, ttlMs } = lockArguments(options);
-    return (await scripts.rlock.run(this.redis, [lockKey], [value, ttlMs])) === 1;
+    return (await scripts.rlock.run(this.connection, [lockKey], [value, ttlMs])) === 1;
   }
 
   /** `true` when lock `key` exists (whatever its value). */
   async isLocked(key: string): Promise<boolean> {
-    return (await this.redis.exists(this.lockKey(key))) === 1;
+    return this.commands.exists(this.lockKey(key));
   }
 
   /** The value lock `key` holds, or `null` when it is free. */
   async lockValue(key: string): Promise<string | null> {
-    return this.redis.get(this.lockKey(key));
+    return this.commands.get(this.lockKey(key));
   }
 
   /** Deletes lock `key` whoever holds it. @returns `true` when a lock existed. */
   async unlock(key: string): Promise<boolean> {
-    return (await this.redis.del(this.lockKey(key))) === 1;
+    return (await this.commands.del(this.lockKey(key))) === 1;
   }
 
   protected async applyConditional(key: string, command: ConditionalCommand): Promise<boolean> {
     const args = [command.op, command.argument, String(this.eps), command.store ?? '', command.ttlMs];
-    return (await scripts.conditional.run(this.redis, [this.lockKey(key)], args)) === 1;
+    return (await scripts.conditional.run(this.connection, [this.lockKey(key)], args)) === 1;
   }
 }

@@ -5,7 +5,7 @@
  * and value travels in KEYS/ARGV (upstream F14, F15).
  */
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../client.js';
+import type { RedisConnection, RedisReply } from '../client/index.js';
 import poolInclude from './includes/pool.lua';
 
 /** Shared helpers a script pulls in with a line `-- @include <name>`. */
@@ -71,7 +71,7 @@ function stripComments(lua: string): string {
 
 export type ScriptArg = string | number;
 
-/** A Lua script with its SHA1, runnable on any ioredis client (standalone or cluster). */
+/** A Lua script with its SHA1, runnable on any client the library supports (standalone or cluster). */
 export class LuaScript {
   readonly source: string;
   readonly sha: string;
@@ -84,13 +84,20 @@ export class LuaScript {
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 
-  /** Runs the script: EVALSHA, falling back to EVAL on NOSCRIPT. */
-  async run(client: RedisClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+  /**
+   * Runs the script: EVALSHA, falling back to EVAL on NOSCRIPT. On a cluster the first key routes
+   * the call (every key of one script shares a slot).
+   */
+  async run(
+    connection: RedisConnection,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+  ): Promise<RedisReply> {
     try {
-      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+      return await connection.send('EVALSHA', [this.sha, keys.length, ...keys, ...args], keys[0]);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return client.eval(this.source, keys.length, ...keys, ...args);
+      return connection.send('EVAL', [this.source, keys.length, ...keys, ...args], keys[0]);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { checkInvariants, type RedisAllocatorCore, takeSnapshot } from '../../src/index.js';
+import { rawClient } from '../helpers/redis.js';
 
 /** Asserts INV-1…INV-4 on an atomic snapshot of the allocator's pool. */
 export async function expectSound(allocator: RedisAllocatorCore): Promise<void> {
@@ -9,7 +10,7 @@ export async function expectSound(allocator: RedisAllocatorCore): Promise<void> 
 
 /** Raw pool contents: hash, pointers and the lock value of every member. */
 export async function rawPool(allocator: RedisAllocatorCore) {
-  const { redis } = allocator;
+  const redis = rawClient(allocator);
   const { pool, head, tail, lockPrefix } = allocator.redisKeys;
   const entries = await redis.hgetall(pool);
   const locks: Record<string, string | null> = {};
@@ -19,6 +20,6 @@ export async function rawPool(allocator: RedisAllocatorCore) {
 
 /** Expiry field of an entry. */
 export async function entryExpiry(allocator: RedisAllocatorCore, key: string): Promise<string | undefined> {
-  const value = await allocator.redis.hget(allocator.redisKeys.pool, key);
+  const value = await rawClient(allocator).hget(allocator.redisKeys.pool, key);
   return value?.split('||')[2];
 }

@@ -11,6 +11,7 @@ import {
   reclaimableKeys,
   takeSnapshot,
 } from '../../src/index.js';
+import { rawClient } from '../helpers/redis.js';
 import { AllocatorModel } from './allocator-model.js';
 import { isPermanent, lifetimeOf } from './model-state.js';
 import { describeOp, KEYS, NAMES, type Op, show } from './operations.js';
@@ -42,7 +43,7 @@ export class SequenceDriver {
   }
 
   async start(): Promise<void> {
-    const [seconds] = await this.allocator.redis.time();
+    const [seconds] = await rawClient(this.allocator).time();
     this.now = Number(seconds);
   }
 
@@ -64,7 +65,7 @@ export class SequenceDriver {
   /** Deletes every key the sequence may have written. */
   async cleanup(): Promise<void> {
     const { pool, head, tail, gcCursor, lockPrefix, bindPrefix, legacyBindPrefix } = this.allocator.redisKeys;
-    await this.allocator.redis.del(
+    await rawClient(this.allocator).del(
       pool,
       head,
       tail,
@@ -212,14 +213,15 @@ export class SequenceDriver {
 
   /** A timed Redis key runs out (DEL); keys without a TTL never do. */
   private async expireTimed(redisKey: string): Promise<boolean> {
-    const { redis } = this.allocator;
+    const redis = rawClient(this.allocator);
     if ((await redis.pttl(redisKey)) <= 0) return false;
     return (await redis.del(redisKey)) === 1;
   }
 
   /** A timed pool entry reaches its expiry: its expiry field becomes `past`, links kept. */
   private async expireEntry(key: string, past: number): Promise<boolean> {
-    const { redis, redisKeys } = this.allocator;
+    const { redisKeys } = this.allocator;
+    const redis = rawClient(this.allocator);
     const value = await redis.hget(redisKeys.pool, key);
     if (value === null) return false;
     const [prev, next, expiry] = value.split('||');

@@ -3,6 +3,7 @@
  * lines it up with the model's state so that a plain deep-equality shows every real difference.
  */
 import type { PoolSnapshot, RedisAllocatorCore } from '../../src/index.js';
+import { rawClient } from '../helpers/redis.js';
 import type { ModelLock, PoolState } from './model-state.js';
 
 /** Lifetimes computed by the model and by the script's own TIME may differ by this much (s). */
@@ -23,7 +24,7 @@ export async function observeRedis(
   names: readonly string[],
 ): Promise<{ state: PoolState; encoding: string | null }> {
   const { pool, lockPrefix, bindPrefix } = allocator.redisKeys;
-  const pipeline = allocator.redis.pipeline();
+  const pipeline = rawClient(allocator).pipeline();
   for (const key of universe) pipeline.get(lockPrefix + key).pttl(lockPrefix + key);
   for (const name of names) pipeline.get(bindPrefix + name).pttl(bindPrefix + name);
   pipeline.object('ENCODING', pool);

@@ -4,6 +4,7 @@
  * background and takes the fleet-wide lock `redisKeys.policyLock` (`SET NX PX`), so the pool is
  * refreshed at most once per interval across every process, Python peers included.
  */
+import { RedisCommands } from '../../client/index.js';
 import type { Logger } from '../logger.js';
 import type { RedisAllocator } from '../redis-allocator.js';
 
@@ -46,20 +47,17 @@ export class RefreshScheduler {
 
   async #attempt(allocator: RedisAllocator): Promise<void> {
     const lockKey = allocator.redisKeys.policyLock;
-    // One round trip: try the lock and learn when its holder's interval ends.
-    const replies = await allocator.redis
-      .pipeline()
-      .set(lockKey, '1', 'PX', this.#intervalMs, 'NX')
-      .pttl(lockKey)
-      .exec();
-    const [setReply, ttlReply] = replies ?? [];
-    if (setReply?.[0]) throw setReply[0];
-    if (setReply?.[1] === 'OK') {
+    // One round trip: both commands leave in the same tick, so the client pipelines them.
+    const commands = new RedisCommands(allocator.connection);
+    const [acquired, ttlMs] = await Promise.all([
+      commands.set(lockKey, '1', this.#intervalMs, true),
+      commands.pttl(lockKey),
+    ]);
+    if (acquired) {
       await this.#refresh(allocator);
       return;
     }
     // Another process refreshed: try again right when its lock ends, not a full interval later.
-    const ttlMs = ttlReply?.[1];
-    if (typeof ttlMs === 'number' && ttlMs >= 0) this.#nextAttempt.set(allocator, Date.now() + ttlMs);
+    if (ttlMs >= 0) this.#nextAttempt.set(allocator, Date.now() + ttlMs);
   }
 }

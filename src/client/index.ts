@@ -1,0 +1,14 @@
+export { RedisCommands } from './commands.js';
+export { SUPPORTED_CLIENTS, toConnection } from './detect.js';
+export { integerReply, normalizeReply, stringArrayReply, stringReply } from './reply.js';
+export type {
+  ClientFamily,
+  DedicatedConnection,
+  IoredisLikeClient,
+  NodeRedisLikeClient,
+  NodeRedisLikeCluster,
+  RedisArg,
+  RedisClient,
+  RedisConnection,
+  RedisReply,
+} from './types.js';

@@ -1,0 +1,74 @@
+/**
+ * Adapter for node-redis (`redis`) 5 and 6: `createClient()` and `createCluster()`, RESP2 or RESP3.
+ * node-redis sends only strings, so numbers are formatted here; a client that is not open is
+ * refused at once with `ClientNotReadyError` instead of waiting on a socket that will never come.
+ */
+import { ClientNotReadyError } from '../errors.js';
+import { mapClientError } from './errors.js';
+import { normalizeReply } from './reply.js';
+import type {
+  DedicatedConnection,
+  NodeRedisLikeClient,
+  NodeRedisLikeCluster,
+  RedisArg,
+  RedisConnection,
+  RedisReply,
+} from './types.js';
+
+type ClientSend = { sendCommand(argv: string[]): Promise<unknown> };
+type ClusterSend = {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean, argv: string[]): Promise<unknown>;
+};
+
+type NodeRedisAny = (NodeRedisLikeClient | NodeRedisLikeCluster) & {
+  duplicate(): NodeRedisAny;
+  connect(): Promise<unknown>;
+  close?(): Promise<void>;
+  quit?(): Promise<unknown>;
+  destroy?(): void;
+};
+
+export class NodeRedisConnection implements RedisConnection {
+  readonly family = 'node-redis' as const;
+
+  constructor(
+    protected readonly client: NodeRedisAny,
+    readonly isCluster: boolean,
+  ) {}
+
+  async send(command: string, args: readonly RedisArg[], routingKey?: string): Promise<RedisReply> {
+    if (!this.client.isOpen) {
+      throw new ClientNotReadyError(
+        `the node-redis client is not connected: call \`await client.connect()\` before using it (${command} was not sent)`,
+      );
+    }
+    const argv = [command];
+    for (const arg of args) argv.push(typeof arg === 'string' ? arg : String(arg));
+    try {
+      const reply = this.isCluster
+        ? await (this.client as unknown as ClusterSend).sendCommand(routingKey, false, argv)
+        : await (this.client as unknown as ClientSend).sendCommand(argv);
+      return normalizeReply(reply);
+    } catch (error) {
+      throw mapClientError(error, command);
+    }
+  }
+
+  async openDedicated(): Promise<DedicatedConnection> {
+    const duplicate = this.client.duplicate();
+    await duplicate.connect();
+    return new DedicatedNodeRedisConnection(duplicate, this.isCluster);
+  }
+}
+
+class DedicatedNodeRedisConnection extends NodeRedisConnection implements DedicatedConnection {
+  #closed = false;
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // destroy(): a pending blocking command must not hold the close until it times out.
+    if (typeof this.client.destroy === 'function') this.client.destroy();
+    else await (this.client.close?.() ?? this.client.quit?.());
+  }
+}

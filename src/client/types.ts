@@ -1,0 +1,71 @@
+/**
+ * The one internal view of Redis (DESIGN.md §13): the few things the library needs from a client.
+ * Everything above `src/client/` talks to a `RedisConnection`; only the adapters know which client
+ * family is underneath.
+ */
+
+/** An argument of a Redis command. Numbers are sent as their decimal text. */
+export type RedisArg = string | number;
+
+/**
+ * A reply, normalised to the RESP2 shapes whatever protocol the client speaks: bulk/simple strings
+ * as `string`, integers as `number`, nil as `null`, arrays as arrays.
+ */
+export type RedisReply = string | number | null | RedisReply[];
+
+/** Client families the library recognises (iovalkey is an ioredis fork and counts as ioredis). */
+export type ClientFamily = 'ioredis' | 'node-redis';
+
+/** A connection to Redis (standalone or cluster) as the library uses it. */
+export interface RedisConnection {
+  /** Which client family the user gave us (for messages and metrics, never for branching above). */
+  readonly family: ClientFamily;
+  /** True for a cluster client: every key of one allocator must then share a hash slot. */
+  readonly isCluster: boolean;
+  /**
+   * Sends one command. `routingKey` (a key the command touches) routes it on a cluster; standalone
+   * connections ignore it. Rejects with the client's error, mapped by `mapClientError`.
+   */
+  send(command: string, args: readonly RedisArg[], routingKey?: string): Promise<RedisReply>;
+  /**
+   * Opens a new dedicated connection of the same kind and address, ready for blocking commands
+   * (`BLPOP`…) that must not stall the shared one. The caller closes it.
+   */
+  openDedicated(): Promise<DedicatedConnection>;
+}
+
+/** A connection the library opened itself and must close. */
+export interface DedicatedConnection extends RedisConnection {
+  /** Closes the connection; pending blocking commands reject. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * A Redis client as users have it: an ioredis 5/6 `Redis` or `Cluster`, an iovalkey client, or a
+ * node-redis 5/6 client from `createClient()` / `createCluster()`. Typed structurally so that every
+ * supported major fits without importing any of them; detection happens at run time.
+ */
+export type RedisClient = IoredisLikeClient | NodeRedisLikeClient | NodeRedisLikeCluster;
+
+// Methods are typed `(...args: never[]) => unknown`: every overload set of every supported major is
+// assignable to that, and the adapters give the real argument shapes.
+
+/** The part of an ioredis (or iovalkey) `Redis`/`Cluster` the library uses. */
+export interface IoredisLikeClient {
+  call(...args: never[]): unknown;
+  duplicate(...args: never[]): unknown;
+  readonly status: string;
+}
+
+/** The part of a node-redis `createClient()` client the library uses. */
+export interface NodeRedisLikeClient {
+  sendCommand(...args: never[]): unknown;
+  readonly isOpen: boolean;
+}
+
+/** The part of a node-redis `createCluster()` client the library uses. */
+export interface NodeRedisLikeCluster {
+  sendCommand(...args: never[]): unknown;
+  readonly isOpen: boolean;
+  readonly masters: readonly unknown[];
+}
