@@ -88,3 +88,4 @@ export {
 export type { AllocatorKeys } from './keys.js';
 export { ALLOCATED, allocatorKeys, MAX_KEY_LENGTH } from './keys.js';
 export * from './lock/index.js';
+export { METRIC_NAMES, type MeterLike } from './metrics/open-telemetry.js';

@@ -15,6 +15,8 @@ import {
   effectivePrefix,
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
+import { type AllocatorHooks, observeMalloc } from '../metrics/hooks.js';
+import { meterHooks } from '../metrics/open-telemetry.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
 import { allocatorScripts as scripts } from './scripts.js';
 import type {
@@ -34,6 +36,8 @@ export class RedisAllocatorCore extends RedisLock {
   readonly redisKeys: AllocatorKeys;
   /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate. */
   private readonly scriptKeys: readonly string[];
+  /** Metrics hooks (only with `options.meter`). */
+  private readonly hooks: AllocatorHooks | undefined;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -45,6 +49,8 @@ export class RedisAllocatorCore extends RedisLock {
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
     const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
     this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
+    const mode = this.shared ? 'shared' : 'exclusive';
+    this.hooks = options.meter ? meterHooks(options.meter, { pool, mode }) : undefined;
   }
 
   // ---- membership -------------------------------------------------------------------------
@@ -138,7 +144,7 @@ export class RedisAllocatorCore extends RedisLock {
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
     const { lockPrefix, bindPrefix } = this.redisKeys;
-    const key = (await scripts.malloc.run(this.connection, this.scriptKeys, [
+    const reply = scripts.malloc.run(this.connection, this.scriptKeys, [
       lockPrefix,
       bindPrefix,
       this.shared ? '1' : '0',
@@ -148,8 +154,12 @@ export class RedisAllocatorCore extends RedisLock {
       bindTtl,
       gcCount,
       gcGateMs,
-    ])) as string | null;
-    return key === null ? null : { key, token };
+    ]);
+    const key = (await (this.hooks ? observeMalloc(this.hooks, reply) : reply)) as string | null;
+    if (key === null) return null;
+    const lease = { key, token };
+    this.hooks?.leaseStarted(lease);
+    return lease;
   }
 
   /**
@@ -175,7 +185,9 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(lease.key);
     const lifetime = this.freeLifetime(options);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    return (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
+    const released = (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
+    this.hooks?.release(lease, released ? 'released' : 'lost');
+    return released;
   }
 
   /**
@@ -187,6 +199,7 @@ export class RedisAllocatorCore extends RedisLock {
     const ttl = toTtlMs(timeout, 'timeout');
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
     const result = await scripts.renew.run(this.connection, [this.lockKey(lease.key)], [lease.token, ttl]);
+    this.hooks?.renew(result === 1 ? 'renewed' : 'lost');
     return result === 1;
   }
 
@@ -237,7 +250,9 @@ export class RedisAllocatorCore extends RedisLock {
     if (!Number.isInteger(count) || count <= 0) {
       throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
     }
-    return (await this.runPool(scripts.gc, [count])) as number;
+    const reclaimed = (await this.runPool(scripts.gc, [count])) as number;
+    this.hooks?.gcReclaimed(reclaimed);
+    return reclaimed;
   }
 
   /** The free list from head to tail (allocation order), read atomically. */

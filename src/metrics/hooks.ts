@@ -1,0 +1,41 @@
+/**
+ * The allocator reports what it does through these few hooks; it knows nothing of OpenTelemetry.
+ * `meterHooks` (open-telemetry.ts) turns them into instruments. An allocator without a meter has
+ * no hooks: the core's calls are `this.hooks?.…` and cost nothing.
+ *
+ * Still to come, added here and next to the instruments in open-telemetry.ts, nowhere else:
+ * waiting for a key (DESIGN §10: wait time and outcome, hand-offs) and lease loss by reason
+ * (§11: expired, taken, unreachable, released).
+ */
+
+/** What a malloc ended with. */
+export type MallocOutcome = 'acquired' | 'empty' | 'error';
+
+export interface AllocatorHooks {
+  /** One malloc (`acquireLease`, `mallocKey`, policy `malloc`) finished after `seconds`. */
+  malloc(outcome: MallocOutcome, seconds: number): void;
+  /** A lease was handed out: remember when, for its hold time. */
+  leaseStarted(lease: object): void;
+  /** A token-checked release: `released` (it was ours) or `lost` (someone else holds it now). */
+  release(lease: object, outcome: 'released' | 'lost'): void;
+  /** A token-checked renewal. */
+  renew(outcome: 'renewed' | 'lost'): void;
+  /** An explicit `gc(count)` step put `reclaimed` ended leases back on the free list. */
+  gcReclaimed(reclaimed: number): void;
+}
+
+/**
+ * Times one malloc script call and reports its outcome (`acquired` for a key, `empty` for none,
+ * `error` when it rejects). Used only when hooks exist, so an allocator without a meter pays nothing.
+ */
+export async function observeMalloc<T>(hooks: AllocatorHooks, reply: Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const value = await reply;
+    hooks.malloc(value === null ? 'empty' : 'acquired', (performance.now() - started) / 1000);
+    return value;
+  } catch (error) {
+    hooks.malloc('error', (performance.now() - started) / 1000);
+    throw error;
+  }
+}
