@@ -12,6 +12,7 @@ import { type BenchConfig, CHECK, FULL } from './lib/config.js';
 import { type BenchRedis, deleteKeys, openBenchRedis } from './lib/redis.js';
 import { type FigureResult, formatChecks, formatRatios, formatRows, writeJson } from './lib/report.js';
 import { runMemory } from './memory.js';
+import { runMetrics } from './metrics.js';
 import { runProfile } from './profile.js';
 import { runScaling } from './scaling.js';
 import { runThroughput } from './throughput.js';
@@ -22,6 +23,7 @@ const FIGURES: Record<string, FigureRunner> = {
   profile: runProfile,
   throughput: runThroughput,
   clients: runClients,
+  metrics: runMetrics,
   scaling: runScaling,
   contention: runContention,
   memory: runMemory,

@@ -15,7 +15,7 @@ import {
   effectivePrefix,
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
-import { type AllocatorHooks, observeMalloc } from '../metrics/hooks.js';
+import type { AllocatorHooks } from '../metrics/hooks.js';
 import { meterHooks } from '../metrics/open-telemetry.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
 import { allocatorScripts as scripts } from './scripts.js';
@@ -144,18 +144,25 @@ export class RedisAllocatorCore extends RedisLock {
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
     const { lockPrefix, bindPrefix } = this.redisKeys;
-    const reply = scripts.malloc.run(this.connection, this.scriptKeys, [
-      lockPrefix,
-      bindPrefix,
-      this.shared ? '1' : '0',
-      ttl,
-      token,
-      name,
-      bindTtl,
-      gcCount,
-      gcGateMs,
-    ]);
-    const key = (await (this.hooks ? observeMalloc(this.hooks, reply) : reply)) as string | null;
+    const started = this.hooks === undefined ? 0 : performance.now();
+    let key: string | null;
+    try {
+      key = (await scripts.malloc.run(this.connection, this.scriptKeys, [
+        lockPrefix,
+        bindPrefix,
+        this.shared ? '1' : '0',
+        ttl,
+        token,
+        name,
+        bindTtl,
+        gcCount,
+        gcGateMs,
+      ])) as string | null;
+    } catch (error) {
+      this.hooks?.malloc('error', started);
+      throw error;
+    }
+    this.hooks?.malloc(key === null ? 'empty' : 'acquired', started);
     if (key === null) return null;
     const lease = { key, token };
     this.hooks?.leaseStarted(lease);

@@ -12,8 +12,11 @@
 export type MallocOutcome = 'acquired' | 'empty' | 'error';
 
 export interface AllocatorHooks {
-  /** One malloc (`acquireLease`, `mallocKey`, policy `malloc`) finished after `seconds`. */
-  malloc(outcome: MallocOutcome, seconds: number): void;
+  /**
+   * One malloc (`acquireLease`, `mallocKey`, policy `malloc`) finished; `started` is the
+   * `performance.now()` taken just before its script call.
+   */
+  malloc(outcome: MallocOutcome, started: number): void;
   /** A lease was handed out: remember when, for its hold time. */
   leaseStarted(lease: object): void;
   /** A token-checked release: `released` (it was ours) or `lost` (someone else holds it now). */
@@ -22,20 +25,4 @@ export interface AllocatorHooks {
   renew(outcome: 'renewed' | 'lost'): void;
   /** An explicit `gc(count)` step put `reclaimed` ended leases back on the free list. */
   gcReclaimed(reclaimed: number): void;
-}
-
-/**
- * Times one malloc script call and reports its outcome (`acquired` for a key, `empty` for none,
- * `error` when it rejects). Used only when hooks exist, so an allocator without a meter pays nothing.
- */
-export async function observeMalloc<T>(hooks: AllocatorHooks, reply: Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    const value = await reply;
-    hooks.malloc(value === null ? 'empty' : 'acquired', (performance.now() - started) / 1000);
-    return value;
-  } catch (error) {
-    hooks.malloc('error', (performance.now() - started) / 1000);
-    throw error;
-  }
 }
