@@ -2,7 +2,7 @@
 
 import { EXIT } from '../exit-codes.js';
 import { formatOutcome } from '../format.js';
-import type { CommonOptions, PoolOutcome } from '../pools.js';
+import type { PoolOutcome } from '../pools.js';
 
 export function printInspect(outcomes: readonly PoolOutcome[], options: { json: boolean }): number {
   if (options.json) {
@@ -15,5 +15,3 @@ export function printInspect(outcomes: readonly PoolOutcome[], options: { json: 
     if (outcome.error) process.stderr.write(`error: ${outcome.error.message}\n`);
   return outcomes.some((o) => o.error) ? EXIT.cannotConnect : EXIT.ok;
 }
-
-export type InspectOptions = CommonOptions & { json: boolean };

@@ -35,13 +35,18 @@ export async function startDashboard(
   let timer: NodeJS.Timeout | undefined;
 
   const poll = async () => {
-    const outcomes = await reporter.tick();
-    if (stopped) return;
-    metrics.update(outcomes);
-    state = history.record(outcomes, options.interval);
-    const message = `data: ${JSON.stringify(state)}\n\n`;
-    for (const client of clients) client.write(message);
-    timer = setTimeout(poll, options.interval * 1000);
+    try {
+      const outcomes = await reporter.tick();
+      if (stopped) return;
+      metrics.update(outcomes);
+      state = history.record(outcomes, options.interval);
+      const message = `data: ${JSON.stringify(state)}\n\n`;
+      for (const client of clients) client.write(message);
+    } catch (error) {
+      // Each pool's failure is already in its outcome; anything else must not end the loop.
+      process.stderr.write(`dashboard: ${(error as Error).message}\n`);
+    }
+    if (!stopped) timer = setTimeout(poll, options.interval * 1000);
   };
   // The first report is ready before the first request is served.
   await poll();
