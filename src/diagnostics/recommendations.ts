@@ -45,7 +45,8 @@ export function recommend(report: Facts, longestSnapshotCallMs = 0): Recommendat
       'info',
       `${bindings.stale} soft binding(s) point at keys that left the pool or expired`,
     );
-  if (pressure !== null && pressure.scriptCallsPerSecond > HIGH_SCRIPT_RATE)
+  // A rate over a few milliseconds is one call's worth of noise: judge it over a second or more.
+  if (pressure !== null && pressure.intervalSeconds >= 1 && pressure.scriptCallsPerSecond > HIGH_SCRIPT_RATE)
     add(
       'high-eval-pressure',
       'info',

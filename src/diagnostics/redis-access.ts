@@ -13,13 +13,29 @@ import { type ChunkedSnapshot, type SnapshotTarget, takeChunkedSnapshot, takeSna
 const onPoolNode = new LuaScript('diagnostics/on-pool-node', onPoolNodeSource);
 
 /**
+ * Script calls the diagnostics sent per connection, so the rates between two reports can leave out
+ * the reports' own calls (a report is a handful of scripts; reports a second apart would
+ * otherwise look like a busy server).
+ */
+const scriptCalls = new WeakMap<RedisConnection, number>();
+
+function counted(connection: RedisConnection, calls: number): void {
+  scriptCalls.set(connection, (scriptCalls.get(connection) ?? 0) + calls);
+}
+
+/**
  * The pool with every lock's value (holders): one atomic script, or with `chunkSize > 0` one short
  * script per chunk (see `takeChunkedSnapshot` for what that gives up).
  */
 export async function readSnapshot(target: SnapshotTarget, chunkSize: number): Promise<ChunkedSnapshot> {
-  if (chunkSize > 0) return takeChunkedSnapshot(target, { lockValues: true, chunkSize });
+  if (chunkSize > 0) {
+    const chunked = await takeChunkedSnapshot(target, { lockValues: true, chunkSize });
+    counted(target.connection, chunked.chunks);
+    return chunked;
+  }
   const started = performance.now();
   const snapshot = await takeSnapshot(target, { lockValues: true });
+  counted(target.connection, 1);
   return { ...snapshot, chunks: 1, longestChunkMs: performance.now() - started };
 }
 
@@ -54,6 +70,7 @@ export async function scanMatching(
   let cursor = '0';
   let calls = 0;
   do {
+    counted(connection, 1);
     const [next, found] = (await onPoolNode.run(connection, [poolKey], ['scan', cursor, pattern, count])) as [
       string,
       string[],
@@ -122,6 +139,8 @@ export interface ServerFacts {
   readonly connectedClients: number;
   readonly commandStats: Record<string, CommandStat>;
   readonly slowlog: SlowCommand[];
+  /** Script calls the diagnostics of this process had sent on this connection before `commandStats` was read. */
+  readonly ownScriptCalls: number;
 }
 
 /** `INFO memory|clients|commandstats` and `SLOWLOG GET limit` of the node that holds the pool. */
@@ -130,6 +149,9 @@ export async function readServerFacts(
   poolKey: string,
   slowlogLimit: number,
 ): Promise<ServerFacts> {
+  // Read before the INFO call: commandstats counts a script once it has finished.
+  const ownScriptCalls = scriptCalls.get(connection) ?? 0;
+  counted(connection, 1);
   const [memory, clients, commands] = (await onPoolNode.run(
     connection,
     [poolKey],
@@ -137,6 +159,7 @@ export async function readServerFacts(
   )) as [string, string, string];
   const slowlog: SlowCommand[] = [];
   if (slowlogLimit > 0) {
+    counted(connection, 1);
     const entries = (await onPoolNode.run(connection, [poolKey], ['slowlog', slowlogLimit])) as unknown[][];
     for (const entry of entries) slowlog.push(decodeSlowlogEntry(entry));
   }
@@ -145,6 +168,7 @@ export async function readServerFacts(
     connectedClients: infoNumber(clients, 'connected_clients'),
     commandStats: parseCommandStats(commands),
     slowlog,
+    ownScriptCalls,
   };
 }
 

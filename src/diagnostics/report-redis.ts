@@ -20,6 +20,7 @@ export async function redisSection(
       connectedClients: 0,
       commandStats: {},
       slowlog: [],
+      ownScriptCalls: 0,
       error: (error as Error).message,
     };
   }
@@ -43,10 +44,11 @@ export function pressureSection(
     total += delta;
     if (SCRIPT_COMMANDS.includes(name)) scripts += delta;
   }
+  const own = now.redis.ownScriptCalls - previous.redis.ownScriptCalls;
   return {
     intervalSeconds,
     redisOpsPerSecond: total / intervalSeconds,
-    scriptCallsPerSecond: scripts / intervalSeconds,
+    scriptCallsPerSecond: Math.max(0, scripts - own) / intervalSeconds,
     allocatorKeyspaceDelta: now.pool.total - previous.pool.total,
     commandDeltas,
   };

@@ -143,14 +143,20 @@ export interface RedisSection {
   readonly connectedClients: number;
   readonly commandStats: Record<string, CommandStat>;
   readonly slowlog: SlowCommand[];
+  /** Script calls this process's diagnostics had sent on the connection when `commandStats` was read. */
+  readonly ownScriptCalls: number;
   readonly error: string | null;
 }
 
 /** Rates between this report and the previous one (`null` without a previous report). */
 export interface PressureSection {
   readonly intervalSeconds: number;
+  /** Every command counted by the server, including those run inside scripts (diagnostics' own too). */
   readonly redisOpsPerSecond: number;
-  /** EVAL/EVALSHA (and their _RO forms) per second on the server(s): every allocator operation is one. */
+  /**
+   * EVAL/EVALSHA (and their _RO forms) per second on the server: every allocator operation is one.
+   * The diagnostics' own script calls are left out.
+   */
   readonly scriptCallsPerSecond: number;
   readonly allocatorKeyspaceDelta: number;
   /** Calls per command since the previous report (positive deltas only). */

@@ -41,7 +41,14 @@ function facts(overrides: Partial<{ [K in keyof Facts]: Partial<Facts[K]> }> = {
     leases: { count: 0, samples: [], truncated: false },
     bindings: { total: 0, stale: 0, scanned: 0, truncated: false, samples: [] },
     orphans: { count: 0, scanned: 0, truncated: false, samples: [] },
-    redis: { usedMemory: 1, connectedClients: 1, commandStats: {}, slowlog: [], error: null },
+    redis: {
+      usedMemory: 1,
+      connectedClients: 1,
+      commandStats: {},
+      slowlog: [],
+      ownScriptCalls: 0,
+      error: null,
+    },
     pressure: null,
   };
   const merged = { ...base } as Record<string, unknown>;
@@ -63,10 +70,10 @@ describe('recommendations', () => {
     expect(codes(facts({ pool: { total: 11, free: 1 } }))).toEqual(['low-free-capacity']);
   });
 
-  it('high-eval-pressure above 100 script calls per second', () => {
-    const pressure = (rate: number) =>
+  it('high-eval-pressure above 100 script calls per second, over an interval of 1 s or more', () => {
+    const pressure = (rate: number, intervalSeconds = 1) =>
       ({
-        intervalSeconds: 1,
+        intervalSeconds,
         redisOpsPerSecond: rate,
         scriptCallsPerSecond: rate,
         allocatorKeyspaceDelta: 0,
@@ -74,6 +81,7 @@ describe('recommendations', () => {
       }) as PoolReport['pressure'];
     expect(codes({ ...facts(), pressure: pressure(100) })).toEqual([]);
     expect(codes({ ...facts(), pressure: pressure(101) })).toEqual(['high-eval-pressure']);
+    expect(codes({ ...facts(), pressure: pressure(1000, 0.01) })).toEqual([]);
   });
 
   it('slow-snapshot when an atomic snapshot call took over 50 ms, never for a chunked read', () => {

@@ -8,6 +8,7 @@ import {
   RedisAllocator,
   RedisAllocatorCore,
 } from '../../src/index.js';
+import { startRedisServer } from '../../tools/redis-server.js';
 import { sleep, testClient, uniquePrefix } from '../helpers/redis.js';
 import { keyspaceImage } from './helpers.js';
 
@@ -209,6 +210,30 @@ describe('diagnose', () => {
     expect(second.pressure!.commandDeltas.evalsha).toBeGreaterThanOrEqual(40);
     expect(second.pressure!.scriptCallsPerSecond).toBeGreaterThan(0);
     expect(second.pressure!.allocatorKeyspaceDelta).toBe(1);
+  });
+
+  it("rates leave out the reports' own script calls: an idle server shows 0 scripts/s", async () => {
+    const server = await startRedisServer();
+    const idle = new Redis(server.url);
+    try {
+      const allocator = new RedisAllocatorCore(idle, 'idle');
+      await allocator.extend(Array.from({ length: 1200 }, (_, i) => `k${i}`));
+      await allocator.lock('ghost', { timeout: 60 });
+      await allocator.freeKeys([(await allocator.mallocKey())!]); // loads the script (EVAL after NOSCRIPT)
+      let report = await diagnose(allocator, { chunkSize: 100 }); // many script calls per report
+      for (let i = 0; i < 3; i++) {
+        await sleep(0.05);
+        report = await diagnose(allocator, { previous: report, chunkSize: 100 });
+        expect(report.pressure!.commandDeltas.evalsha).toBeGreaterThan(10); // the reports' own
+        expect(report.pressure!.scriptCallsPerSecond).toBe(0);
+      }
+      await allocator.mallocKey();
+      const busy = await diagnose(allocator, { previous: report, chunkSize: 100 });
+      expect(busy.pressure!.scriptCallsPerSecond * busy.pressure!.intervalSeconds).toBeCloseTo(1, 5);
+    } finally {
+      idle.disconnect();
+      await server.stop();
+    }
   });
 
   it('is plain JSON: a round trip gives the same object', async () => {
