@@ -18,7 +18,16 @@ import { RedisLock } from '../lock/redis-lock.js';
 import type { AllocatorHooks } from '../metrics/hooks.js';
 import { meterHooks } from '../metrics/open-telemetry.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
+import { Coalescer } from './coalescer.js';
 import { allocatorScripts as scripts } from './scripts.js';
+
+/** The options every caller of one coalesced malloc shares. */
+interface MallocOptions {
+  ttl: number;
+  gcCount: number;
+  gcGateMs: number;
+}
+
 import type {
   AcquireLeaseOptions,
   AllocatorCoreOptions,
@@ -34,10 +43,17 @@ export class RedisAllocatorCore extends RedisLock {
   readonly shared: boolean;
   /** Every Redis key name of this allocator. */
   readonly redisKeys: AllocatorKeys;
-  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate. */
+  /** KEYS of malloc and gc: pool, head, tail, GC cursor, GC gate. */
   private readonly scriptKeys: readonly string[];
+  /** KEYS of the other pool scripts: pool, head, tail (each KEYS element costs Redis time per call). */
+  private readonly listKeys: readonly string[];
   /** Metrics hooks (only with `options.meter`). */
   private readonly hooks: AllocatorHooks | undefined;
+
+  /** Coalesces concurrent unnamed exclusive mallocs into one script call; absent when disabled. */
+  readonly #coalescer: Coalescer<MallocOptions, string, string | null> | undefined;
+  /** Coalesces concurrent `freeKeys` calls (same lifetime option) into one free script call. */
+  readonly #freeCoalescer: Coalescer<string | number, readonly string[], void> | undefined;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -49,8 +65,19 @@ export class RedisAllocatorCore extends RedisLock {
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
     const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
     this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
+    this.listKeys = [pool, head, tail];
     const mode = this.shared ? 'shared' : 'exclusive';
     this.hooks = options.meter ? meterHooks(options.meter, { pool, mode }) : undefined;
+    if (options.coalesce ?? true) {
+      this.#coalescer = new Coalescer(async (batch, tokens) => {
+        const keys = await this.#runMalloc(batch, tokens);
+        return tokens.map((_, i) => keys[i] ?? null);
+      });
+      this.#freeCoalescer = new Coalescer(async (lifetime, keyLists) => {
+        await this.runPool(scripts.free, [lifetime, ...keyLists.flat()]);
+        return keyLists.map(() => undefined);
+      });
+    }
   }
 
   // ---- membership -------------------------------------------------------------------------
@@ -113,7 +140,7 @@ export class RedisAllocatorCore extends RedisLock {
 
   /** Empties the pool (hash and pointers, atomically). Locks and bindings are left to expire. */
   async clear(): Promise<void> {
-    await scripts.clear.run(this.connection, this.scriptKeys, []);
+    await scripts.clear.run(this.connection, this.listKeys, []);
   }
 
   // ---- allocation ---------------------------------------------------------------------------
@@ -132,7 +159,28 @@ export class RedisAllocatorCore extends RedisLock {
    * `mallocKey` that also returns the owner token written into the lock, for token-checked
    * `releaseLease` / `renewLease`. One script call, GC step included when `gcCount > 0`.
    */
-  async acquireLease(options: AcquireLeaseOptions = {}): Promise<Lease | null> {
+  acquireLease(options: AcquireLeaseOptions = {}): Promise<Lease | null> {
+    return this.hooks === undefined
+      ? this.#acquireLease(options)
+      : this.#measuredAcquire(this.hooks, options);
+  }
+
+  /** `acquireLease` reported to the metrics hooks: outcome, latency, and the start of the hold. */
+  async #measuredAcquire(hooks: AllocatorHooks, options: AcquireLeaseOptions): Promise<Lease | null> {
+    const started = performance.now();
+    let lease: Lease | null;
+    try {
+      lease = await this.#acquireLease(options);
+    } catch (error) {
+      hooks.malloc('error', started);
+      throw error;
+    }
+    hooks.malloc(lease === null ? 'empty' : 'acquired', started);
+    if (lease !== null) hooks.leaseStarted(lease);
+    return lease;
+  }
+
+  async #acquireLease(options: AcquireLeaseOptions): Promise<Lease | null> {
     const ttl = toTtlMs(options.timeout ?? DEFAULTS.leaseTimeout, 'timeout');
     const bindTtl = toTtlMs(options.cacheTimeout ?? DEFAULTS.bindingTimeout, 'cacheTimeout');
     const name = options.name ?? '';
@@ -143,30 +191,36 @@ export class RedisAllocatorCore extends RedisLock {
     }
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
-    const { lockPrefix, bindPrefix } = this.redisKeys;
-    const started = this.hooks === undefined ? 0 : performance.now();
-    let key: string | null;
-    try {
-      key = (await scripts.malloc.run(this.connection, this.scriptKeys, [
-        lockPrefix,
-        bindPrefix,
-        this.shared ? '1' : '0',
-        ttl,
+    if (this.#coalescer !== undefined && name === '' && !this.shared) {
+      const key = await this.#coalescer.request(
+        `${ttl}|${gcCount}|${gcGateMs}`,
+        { ttl, gcCount, gcGateMs },
         token,
-        name,
-        bindTtl,
-        gcCount,
-        gcGateMs,
-      ])) as string | null;
-    } catch (error) {
-      this.hooks?.malloc('error', started);
-      throw error;
+      );
+      return key === null ? null : { key, token };
     }
-    this.hooks?.malloc(key === null ? 'empty' : 'acquired', started);
-    if (key === null) return null;
-    const lease = { key, token };
-    this.hooks?.leaseStarted(lease);
-    return lease;
+    const { bindPrefix } = this.redisKeys;
+    const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
+    const [key] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
+    return key === undefined ? null : { key, token };
+  }
+
+  /**
+   * One malloc script call handing out up to `tokens.length` keys, the i-th locked with the i-th
+   * token. malloc.lua's trailing arguments are optional: each ARGV element costs Redis time.
+   */
+  #runMalloc(options: MallocOptions, tokens: readonly string[], binding: readonly (string | number)[] = []) {
+    const { ttl, gcCount, gcGateMs } = options;
+    const args: (string | number)[] = [
+      this.redisKeys.lockPrefix,
+      this.shared ? '1' : '0',
+      ttl,
+      tokens.length,
+      ...tokens,
+    ];
+    if (gcCount > 0 || binding.length > 0) args.push(gcCount, gcGateMs);
+    args.push(...binding);
+    return scripts.malloc.run(this.connection, this.scriptKeys, args) as Promise<string[]>;
   }
 
   /**
@@ -218,6 +272,8 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKeys(keys);
     const lifetime = this.freeLifetime(options);
     if (keys.length === 0) return;
+    if (this.#freeCoalescer !== undefined)
+      return this.#freeCoalescer.request(String(lifetime), lifetime, keys);
     await this.runPool(scripts.free, [lifetime, ...keys]);
   }
 
@@ -257,7 +313,8 @@ export class RedisAllocatorCore extends RedisLock {
     if (!Number.isInteger(count) || count <= 0) {
       throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
     }
-    const reclaimed = (await this.runPool(scripts.gc, [count])) as number;
+    const { lockPrefix } = this.redisKeys;
+    const reclaimed = (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
     this.hooks?.gcReclaimed(reclaimed);
     return reclaimed;
   }
@@ -296,7 +353,7 @@ export class RedisAllocatorCore extends RedisLock {
   // ---- internals ----------------------------------------------------------------------------
 
   private runPool(script: (typeof scripts)[keyof typeof scripts], args: readonly (string | number)[]) {
-    return script.run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]);
+    return script.run(this.connection, this.listKeys, [this.redisKeys.lockPrefix, ...args]);
   }
 
   /** "" keeps each entry's lifetime; otherwise whole seconds (0 = never expires). */

@@ -13,6 +13,14 @@ export interface AllocatorCoreOptions {
    */
   shared?: boolean;
   /**
+   * Coalesce concurrent calls: the unnamed exclusive `mallocKey` / `acquireLease` / policy
+   * `malloc` calls this instance makes in the same tick go to Redis as one script call, each caller
+   * still getting its own key and owner token, in call order; so do its `freeKeys` calls (with the
+   * same `timeout`). Cuts the Redis time per allocation several-fold under load; a lone call is
+   * sent one microtask later. Default `true`.
+   */
+  coalesce?: boolean;
+  /**
    * An OpenTelemetry `Meter` (`metrics.getMeter('redis-allocator')` from `@opentelemetry/api`, an
    * optional peer): the allocator records mallocs, their latency, hold times, releases, renewals
    * and GC reclaims on it, with the pool key as the only identity attribute. Default none (no cost).
