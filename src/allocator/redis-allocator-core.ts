@@ -159,28 +159,7 @@ export class RedisAllocatorCore extends RedisLock {
    * `mallocKey` that also returns the owner token written into the lock, for token-checked
    * `releaseLease` / `renewLease`. One script call, GC step included when `gcCount > 0`.
    */
-  acquireLease(options: AcquireLeaseOptions = {}): Promise<Lease | null> {
-    return this.hooks === undefined
-      ? this.#acquireLease(options)
-      : this.#measuredAcquire(this.hooks, options);
-  }
-
-  /** `acquireLease` reported to the metrics hooks: outcome, latency, and the start of the hold. */
-  async #measuredAcquire(hooks: AllocatorHooks, options: AcquireLeaseOptions): Promise<Lease | null> {
-    const started = performance.now();
-    let lease: Lease | null;
-    try {
-      lease = await this.#acquireLease(options);
-    } catch (error) {
-      hooks.malloc('error', started);
-      throw error;
-    }
-    hooks.malloc(lease === null ? 'empty' : 'acquired', started);
-    if (lease !== null) hooks.leaseStarted(lease);
-    return lease;
-  }
-
-  async #acquireLease(options: AcquireLeaseOptions): Promise<Lease | null> {
+  async acquireLease(options: AcquireLeaseOptions = {}): Promise<Lease | null> {
     const ttl = toTtlMs(options.timeout ?? DEFAULTS.leaseTimeout, 'timeout');
     const bindTtl = toTtlMs(options.cacheTimeout ?? DEFAULTS.bindingTimeout, 'cacheTimeout');
     const name = options.name ?? '';
@@ -191,18 +170,28 @@ export class RedisAllocatorCore extends RedisLock {
     }
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
-    if (this.#coalescer !== undefined && name === '' && !this.shared) {
-      const key = await this.#coalescer.request(
-        `${ttl}|${gcCount}|${gcGateMs}`,
-        { ttl, gcCount, gcGateMs },
-        token,
-      );
-      return key === null ? null : { key, token };
+    const begun = this.hooks?.mallocBegins() ?? -1;
+    let key: string | null;
+    try {
+      if (this.#coalescer !== undefined && name === '' && !this.shared) {
+        key = await this.#coalescer.request(
+          `${ttl}|${gcCount}|${gcGateMs}`,
+          { ttl, gcCount, gcGateMs },
+          token,
+        );
+      } else {
+        const { bindPrefix } = this.redisKeys;
+        const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
+        const [first] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
+        key = first ?? null;
+      }
+    } catch (error) {
+      this.hooks?.mallocEnds(null, begun, true);
+      throw error;
     }
-    const { bindPrefix } = this.redisKeys;
-    const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
-    const [key] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
-    return key === undefined ? null : { key, token };
+    const lease = key === null ? null : { key, token };
+    this.hooks?.mallocEnds(lease, begun, false);
+    return lease;
   }
 
   /**

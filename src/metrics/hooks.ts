@@ -13,12 +13,12 @@ export type MallocOutcome = 'acquired' | 'empty' | 'error';
 
 export interface AllocatorHooks {
   /**
-   * One malloc (`acquireLease`, `mallocKey`, policy `malloc`) finished; `started` is the
-   * `performance.now()` taken just before its script call.
+   * A malloc (`acquireLease`, `mallocKey`, policy `malloc`) is about to call Redis. @returns its
+   * start (`performance.now()`) when this one is measured (time-sampled), else -1.
    */
-  malloc(outcome: MallocOutcome, started: number): void;
-  /** A lease was handed out: remember when, for its hold time. */
-  leaseStarted(lease: object): void;
+  mallocBegins(): number;
+  /** The malloc ended: with a lease, with none (`null`), or with an error (`failed`). */
+  mallocEnds(lease: object | null, begun: number, failed: boolean): void;
   /** A token-checked release: `released` (it was ours) or `lost` (someone else holds it now). */
   release(lease: object, outcome: 'released' | 'lost'): void;
   /** A token-checked renewal. */

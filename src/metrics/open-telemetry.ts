@@ -6,8 +6,9 @@
  *
  * Cost: one SDK measurement costs ~2.5 µs (attribute hashing), about a tenth of a whole malloc+free
  * pair's client CPU. So counts are kept in plain fields and reported by observable counters when
- * the SDK collects (exact, free per operation), and the latency and hold-time histograms record at
- * most one measurement per `sampleInterval` per pool (a time-uniform sample of the distribution).
+ * the SDK collects (exact, free per operation), and only the first malloc after each
+ * `sampleInterval` of a pool is measured (one clock read for the others): its latency, and its
+ * hold time when it is released (a time-uniform sample of both distributions).
  */
 import type { AllocatorHooks, MallocOutcome } from './hooks.js';
 
@@ -87,9 +88,9 @@ class PoolInstruments implements AllocatorHooks {
   private readonly renewals: Counts<'renewed' | 'lost'> = { renewed: 0, lost: 0 };
   private reclaimed = 0;
   private readonly sampleMs: number;
-  private nextLatencySample = 0;
-  private nextHoldSample = 0;
-  /** Start of the sampled leases' holds, keyed by the lease object (forgotten with it). */
+  /** `performance.now()` from which the next malloc is measured (latency, and hold time). */
+  private nextSample = 0;
+  /** Start of the measured leases' holds (from their malloc call), keyed by the lease object. */
   private readonly holdStarts = new WeakMap<object, number>();
   private readonly attributes: Record<string, Attributes>;
   private readonly poolAttributes: Attributes;
@@ -127,19 +128,19 @@ class PoolInstruments implements AllocatorHooks {
       .addCallback((result) => result.observe(this.reclaimed, this.poolAttributes));
   }
 
-  malloc(outcome: MallocOutcome, started: number): void {
-    this.mallocs[outcome]++;
+  mallocBegins(): number {
     const now = performance.now();
-    if (now < this.nextLatencySample) return;
-    this.nextLatencySample = now + this.sampleMs;
-    this.mallocDuration.record((now - started) / 1000, this.attributes[outcome]);
+    if (now < this.nextSample) return -1;
+    this.nextSample = now + this.sampleMs;
+    return now;
   }
 
-  leaseStarted(lease: object): void {
-    const now = performance.now();
-    if (now < this.nextHoldSample) return;
-    this.nextHoldSample = now + this.sampleMs;
-    this.holdStarts.set(lease, now);
+  mallocEnds(lease: object | null, begun: number, failed: boolean): void {
+    const outcome: MallocOutcome = failed ? 'error' : lease === null ? 'empty' : 'acquired';
+    this.mallocs[outcome]++;
+    if (begun < 0) return; // not a sampled malloc: counted only
+    this.mallocDuration.record((performance.now() - begun) / 1000, this.attributes[outcome]);
+    if (lease !== null) this.holdStarts.set(lease, begun);
   }
 
   release(lease: object, outcome: 'released' | 'lost'): void {

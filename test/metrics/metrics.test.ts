@@ -157,10 +157,9 @@ describe('allocator metrics (OpenTelemetry)', () => {
     const { meter, points, total } = setUp();
     const every = meterHooks(meter, { pool: 'p-every', mode: 'exclusive' }, { sampleInterval: 0 });
     const sampled = meterHooks(meter, { pool: 'p-sampled', mode: 'exclusive' }, { sampleInterval: 60 });
-    const started = performance.now();
     for (let i = 0; i < 5; i++) {
-      every.malloc('acquired', started);
-      sampled.malloc('acquired', started);
+      every.mallocEnds({}, every.mallocBegins(), false);
+      sampled.mallocEnds({}, sampled.mallocBegins(), false);
     }
     const histogram = async (pool: string) =>
       (
