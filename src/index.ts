@@ -57,6 +57,7 @@ export {
 } from './diagnostics/invariants.js';
 export type { CommandStat, SlowCommand } from './diagnostics/redis-access.js';
 export {
+  AUTO_CHUNK,
   DIAGNOSE_DEFAULTS,
   type DiagnoseOptions,
   type DiagnoseTarget,

@@ -29,6 +29,10 @@ function count(value: string): number {
   return n;
 }
 
+function chunkSize(value: string): number | 'auto' {
+  return value === 'auto' ? 'auto' : count(value);
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port 0-65535');
@@ -50,10 +54,10 @@ function withCommonOptions(command: Command): Command {
     .option('--sample-limit <n>', 'most entries in each sample list', count, DIAGNOSE_DEFAULTS.sampleLimit)
     .option('--scan-limit <n>', 'most keys each advisory SCAN collects', count, DIAGNOSE_DEFAULTS.scanLimit)
     .option(
-      '--chunk-size <n>',
-      'read the pool in scripts of about n entries (0 = one atomic script; use for pools of 100 000+)',
-      count,
-      DIAGNOSE_DEFAULTS.chunkSize,
+      '--chunk-size <n|auto>',
+      'read the pool in scripts of about n entries (0 = one atomic script; auto = chunks of 2000 above 10 000 entries)',
+      chunkSize,
+      'auto' as const,
     )
     .addHelpText('after', EXIT_CODES_HELP);
 }

@@ -13,7 +13,7 @@ export interface CommonOptions {
   cluster: boolean;
   sampleLimit: number;
   scanLimit: number;
-  chunkSize: number;
+  chunkSize: number | 'auto';
 }
 
 /** One pool per `--prefix` (a read-only handle: building it sends nothing to Redis). */
@@ -37,7 +37,7 @@ export class PoolReporter {
 
   constructor(
     readonly targets: readonly DiagnoseTarget[],
-    private readonly limits: { sampleLimit: number; scanLimit: number; chunkSize?: number },
+    private readonly limits: { sampleLimit: number; scanLimit: number; chunkSize?: number | 'auto' },
   ) {}
 
   async tick(): Promise<PoolOutcome[]> {

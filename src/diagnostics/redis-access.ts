@@ -39,6 +39,11 @@ export async function readSnapshot(target: SnapshotTarget, chunkSize: number): P
   return { ...snapshot, chunks: 1, longestChunkMs: performance.now() - started };
 }
 
+/** Entries in the pool hash (O(1)). */
+export async function poolSize(connection: RedisConnection, pool: string): Promise<number> {
+  return Number(await connection.send('HLEN', [pool], pool));
+}
+
 /** Redis type of `key` (`"none"` when it does not exist). */
 export async function keyType(connection: RedisConnection, key: string): Promise<string> {
   return String(await connection.send('TYPE', [key], key));

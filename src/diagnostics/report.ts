@@ -8,7 +8,7 @@ import type { RedisConnection } from '../client/index.js';
 import { InvalidArgumentError, NotAPoolError } from '../errors.js';
 import type { AllocatorKeys } from '../keys.js';
 import { healthOf, recommend } from './recommendations.js';
-import { keyType, readSnapshot } from './redis-access.js';
+import { keyType, poolSize, readSnapshot } from './redis-access.js';
 import { integritySection, leasesSection, poolCounters } from './report-pool.js';
 import { pressureSection, redisSection } from './report-redis.js';
 import { bindingsSection, orphansSection } from './report-scans.js';
@@ -36,12 +36,20 @@ export interface DiagnoseOptions {
    * `0`: read the pool in one atomic script (every section describes one instant). `n > 0`: read
    * it in scripts of about `n` entries each, so a huge pool never blocks Redis for long; the
    * free-list walks (INV-1, INV-2) are then not checked, and counters may mix instants (see
-   * `integrity.consistency`). Default 0.
+   * `integrity.consistency`). `'auto'`: atomic up to `AUTO_CHUNK.threshold` entries, chunks of
+   * `AUTO_CHUNK.size` above (one `HLEN` more). Default 0.
    */
-  readonly chunkSize?: number;
+  readonly chunkSize?: number | 'auto';
 }
 
 export const DIAGNOSE_DEFAULTS = { sampleLimit: 20, scanLimit: 1000, chunkSize: 0 } as const;
+
+/**
+ * `chunkSize: 'auto'`: pools above `threshold` entries are read in chunks of `size`. Measured: an
+ * atomic read of 10 000 entries blocks Redis ~25–40 ms, of 100 000 ~0.5–0.9 s; chunks of 2000 stay
+ * under ~50 ms.
+ */
+export const AUTO_CHUNK = { threshold: 10_000, size: 2000 } as const;
 
 /**
  * Reports on the pool of `target`.
@@ -51,7 +59,10 @@ export const DIAGNOSE_DEFAULTS = { sampleLimit: 20, scanLimit: 1000, chunkSize: 
 export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions = {}): Promise<PoolReport> {
   const sampleLimit = limit(options.sampleLimit, DIAGNOSE_DEFAULTS.sampleLimit, 'sampleLimit');
   const scanLimit = limit(options.scanLimit, DIAGNOSE_DEFAULTS.scanLimit, 'scanLimit');
-  const chunkSize = limit(options.chunkSize, DIAGNOSE_DEFAULTS.chunkSize, 'chunkSize');
+  const chunkSize =
+    options.chunkSize === 'auto'
+      ? 'auto'
+      : limit(options.chunkSize, DIAGNOSE_DEFAULTS.chunkSize, 'chunkSize');
   const previous = options.previous;
   if (previous !== undefined && previous.identity?.poolKey !== target.redisKeys.pool) {
     throw new InvalidArgumentError(
@@ -61,7 +72,13 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
   const started = performance.now();
   const exists = await assertPoolShape(target);
   const snapshotStarted = performance.now();
-  const snapshot = await readSnapshot(target, chunkSize);
+  const chunks =
+    chunkSize === 'auto'
+      ? (await poolSize(target.connection, target.redisKeys.pool)) > AUTO_CHUNK.threshold
+        ? AUTO_CHUNK.size
+        : 0
+      : chunkSize;
+  const snapshot = await readSnapshot(target, chunks);
   const snapshotMs = performance.now() - snapshotStarted;
   const facts = await buildSections(target, snapshot, exists, { sampleLimit, scanLimit }, previous);
   const recommendations = recommend(facts, snapshot.longestChunkMs);

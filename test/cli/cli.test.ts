@@ -59,6 +59,7 @@ describe('redis-allocator CLI', () => {
     expect((await runCli(['check', '--url', url])).code).toBe(64); // no --prefix
     expect((await runCli(['frobnicate'])).code).toBe(64);
     expect((await runCli(['watch', '--url', url, '--prefix', 'p', '--interval', 'soon'])).code).toBe(64);
+    expect((await runCli(['inspect', '--url', url, '--prefix', 'p', '--chunk-size', 'big'])).code).toBe(64);
   });
 
   it('check: a sound pool exits 0', async () => {

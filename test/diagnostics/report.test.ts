@@ -2,6 +2,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import {
+  AUTO_CHUNK,
   diagnose,
   InvalidArgumentError,
   NotAPoolError,
@@ -300,6 +301,19 @@ describe('diagnose in chunks (chunkSize)', () => {
     expect(chunked.health).toBe('corrupt');
     const atomic = await diagnose(allocator);
     expect(atomic.integrity.violations.map((v) => v.invariant)).toContain('INV-1');
+  });
+
+  it("chunkSize 'auto': atomic up to AUTO_CHUNK.threshold entries, chunked above", async () => {
+    const small = await pool('auto-small', ['a', 'b']);
+    expect((await diagnose(small, { chunkSize: 'auto' })).integrity.consistency).toBe('atomic');
+    const big = new RedisAllocatorCore(redis, uniquePrefix('auto-big'));
+    const keys = Array.from({ length: AUTO_CHUNK.threshold + 1 }, (_, i) => `k${i}`);
+    for (let i = 0; i < keys.length; i += 2000) await big.extend(keys.slice(i, i + 2000));
+    const report = await diagnose(big, { chunkSize: 'auto' });
+    expect(report.integrity.consistency).toBe('chunked');
+    expect(report.timing.snapshotCalls).toBeGreaterThan(1);
+    expect(report.pool.total).toBe(AUTO_CHUNK.threshold + 1);
+    await big.clear();
   });
 
   it('a pool that fits in one chunk is read atomically and fully checked', async () => {
