@@ -25,8 +25,12 @@ export function printCheck(outcomes: readonly PoolOutcome[]): number {
             .filter((r) => r.severity !== 'info')
             .map((r) => r.code)
             .join(', ');
+    const chunked =
+      integrity.consistency === 'chunked'
+        ? ' (read in chunks: INV-1/INV-2 not checked; --chunk-size 0 checks them, blocking Redis longer)'
+        : '';
     process.stdout.write(
-      `${health.toUpperCase().padEnd(8)} ${outcome.poolKey}${detail ? `: ${detail}` : ''}\n`,
+      `${health.toUpperCase().padEnd(8)} ${outcome.poolKey}${detail ? `: ${detail}` : ''}${chunked}\n`,
     );
     return health === 'corrupt' ? EXIT.corrupt : EXIT.ok;
   });
