@@ -80,6 +80,27 @@ describe('redis-allocator CLI', () => {
     expect(await keyspaceImage(redis, `${allocator.prefix}*`)).toEqual(before);
   });
 
+  it('check says when it read the pool in chunks (free-list walks skipped)', async () => {
+    // Over 512 entries: a smaller hash is a listpack, which HSCAN returns whole in one call.
+    const allocator = await pool(
+      'cli-chunks',
+      Array.from({ length: 1200 }, (_, i) => `k${i}`),
+    );
+    const chunked = await runCli([
+      'check',
+      '--url',
+      url,
+      '--prefix',
+      allocator.prefix,
+      '--chunk-size',
+      '200',
+    ]);
+    expect(chunked.code).toBe(0);
+    expect(chunked.stdout).toContain('read in chunks: INV-1/INV-2 not checked');
+    const atomic = await runCli(['check', '--url', url, '--prefix', allocator.prefix, '--chunk-size', '0']);
+    expect(atomic.stdout).not.toContain('read in chunks');
+  });
+
   it('check: a prefix with no pool exits 3 and says so', async () => {
     const result = await runCli(['check', '--url', url, '--prefix', uniquePrefix('cli-none')]);
     expect(result.code).toBe(3);
