@@ -2,7 +2,7 @@
  * Opening the Redis connection of the CLI: the URL is checked first (a bad URL never reaches the
  * network), and a one-shot command fails fast instead of retrying forever.
  */
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 
 /** The client the CLI opens (ioredis; the library itself takes any supported client). */
 export type CliRedis = Redis | Cluster;
@@ -47,9 +47,21 @@ export function parseRedisUrl(url: string): URL {
   return parsed;
 }
 
+/**
+ * ioredis, loaded when the command first needs it: it is an optional peer of the library (a
+ * node-redis user may not have it), and a missing one deserves a sentence, not a stack trace.
+ */
+async function loadIoredis(): Promise<typeof import('ioredis')> {
+  try {
+    return await import('ioredis');
+  } catch {
+    throw new CannotConnectError('the redis-allocator command connects with ioredis: npm install ioredis');
+  }
+}
+
 /** Connects and answers a PING. @throws CannotConnectError */
 export async function connect(options: ConnectOptions): Promise<CliRedis> {
-  const client = openClient(options);
+  const client = await openClient(options);
   let cause: Error | undefined;
   // The socket's own error (ECONNREFUSED, ENOTFOUND, auth) says more than the command's.
   client.on('error', (error: Error) => {
@@ -69,8 +81,9 @@ export async function connect(options: ConnectOptions): Promise<CliRedis> {
  * A client that connects in the background (the URL is checked at once); commands fail while
  * Redis is unreachable. @throws CannotConnectError for a bad URL.
  */
-export function openClient(options: ConnectOptions): CliRedis {
+export async function openClient(options: ConnectOptions): Promise<CliRedis> {
   const parsed = parseRedisUrl(options.url);
+  const { Cluster, Redis } = await loadIoredis();
   const base: RedisOptions = {
     connectTimeout: options.connectTimeout * 1000,
     maxRetriesPerRequest: options.persistent ? 1 : 0,

@@ -152,7 +152,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       if (options.prefix.length === 0)
         throw new CommanderError(EXIT.usage, 'usage', 'error: --prefix is required');
       // Unlike the one-shot commands, an unreachable Redis is shown on the page, not fatal.
-      const redis = openClient({
+      const redis = await openClient({
         url: options.url,
         cluster: options.cluster,
         persistent: true,

@@ -2,6 +2,10 @@
  * The built `redis-allocator` command against the run's private redis-server: every command, the
  * documented exit codes, clear messages for bad input, and no writes to Redis.
  */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { RedisAllocatorCore } from '../../src/index.js';
 import { freePort } from '../../tools/redis-server.js';
@@ -209,5 +213,26 @@ describe('redis-allocator CLI', () => {
     expect(lines[0]).not.toContain('scripts/s');
     expect(lines[1]).toContain('scripts/s=');
     expect(result.stdout).not.toContain('\x1b['); // no terminal control codes in a pipe
+  });
+});
+
+describe('redis-allocator CLI without ioredis installed', () => {
+  it('exits 2 and says to install ioredis', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ra-cli-no-ioredis-'));
+    try {
+      const target = join(dir, 'node_modules', 'redis-allocator');
+      mkdirSync(target, { recursive: true });
+      cpSync('dist', join(target, 'dist'), { recursive: true });
+      cpSync('package.json', join(target, 'package.json'));
+      const result = spawnSync(
+        process.execPath,
+        [join(target, 'dist', 'cli.cjs'), 'check', '--url', url, '--prefix', 'p'],
+        { cwd: dir, encoding: 'utf8' },
+      );
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('npm install ioredis');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
