@@ -107,6 +107,20 @@ describe('recommendations', () => {
     ]);
   });
 
+  it('reclaimable-backlog when half the pool or more are ended leases waiting for GC', () => {
+    expect(codes(facts({ pool: { total: 10, free: 6, allocated: 4, reclaimable: 4 } }))).toEqual([]);
+    expect(codes(facts({ pool: { total: 10, free: 5, allocated: 5, reclaimable: 5 } }))).toEqual([
+      'reclaimable-backlog',
+    ]);
+  });
+
+  it('pool-missing and locked-on-free-list are warnings', () => {
+    const missing = recommend(facts({ identity: { exists: false }, pool: { total: 0, free: 0 } }));
+    expect(missing).toEqual([expect.objectContaining({ code: 'pool-missing', severity: 'warning' })]);
+    const locked = recommend(facts({ integrity: { lockedOnFreeList: 2 } }));
+    expect(locked).toEqual([expect.objectContaining({ code: 'locked-on-free-list', severity: 'warning' })]);
+  });
+
   it('health: corrupt on a violation, degraded on a warning, info alone stays healthy', () => {
     expect(healthOf(false, [])).toBe('corrupt');
     expect(healthOf(true, [{ code: 'orphan-locks', severity: 'warning', message: '' }])).toBe('degraded');
