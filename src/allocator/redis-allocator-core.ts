@@ -15,6 +15,8 @@ import {
   effectivePrefix,
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
+import type { AllocatorHooks } from '../metrics/hooks.js';
+import { meterHooks } from '../metrics/open-telemetry.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
 import { Coalescer } from './coalescer.js';
 import { allocatorScripts as scripts } from './scripts.js';
@@ -49,6 +51,8 @@ export class RedisAllocatorCore extends RedisLock {
   private readonly listKeys: readonly string[];
   /** This instance's waits for a key (DESIGN.md §10); idle and connection-free until one waits. */
   readonly #waiting: WaitingRoom;
+  /** Metrics hooks (only with `options.meter`). */
+  private readonly hooks: AllocatorHooks | undefined;
 
   /** Coalesces concurrent unnamed exclusive mallocs into one script call; absent when disabled. */
   readonly #coalescer: Coalescer<MallocOptions, string, string | null> | undefined;
@@ -80,6 +84,8 @@ export class RedisAllocatorCore extends RedisLock {
         script.run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]),
       release: (lease) => this.releaseLease(lease),
     });
+    const mode = this.shared ? 'shared' : 'exclusive';
+    this.hooks = options.meter ? meterHooks(options.meter, { pool, mode }) : undefined;
     if (options.coalesce ?? true) {
       this.#coalescer = new Coalescer(async (batch, tokens) => {
         const keys = await this.#runMalloc(batch, tokens);
@@ -207,18 +213,28 @@ export class RedisAllocatorCore extends RedisLock {
         throw new PoolCorruptionError(`a waiting malloc answered ${JSON.stringify(reply)}`);
       });
     }
-    if (this.#coalescer !== undefined && name === '' && !this.shared) {
-      const key = await this.#coalescer.request(
-        `${ttl}|${gcCount}|${gcGateMs}`,
-        { ttl, gcCount, gcGateMs },
-        token,
-      );
-      return key === null ? null : { key, token };
+    const begun = this.hooks?.mallocBegins() ?? -1;
+    let key: string | null;
+    try {
+      if (this.#coalescer !== undefined && name === '' && !this.shared) {
+        key = await this.#coalescer.request(
+          `${ttl}|${gcCount}|${gcGateMs}`,
+          { ttl, gcCount, gcGateMs },
+          token,
+        );
+      } else {
+        const { bindPrefix } = this.redisKeys;
+        const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
+        const [first] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
+        key = first ?? null;
+      }
+    } catch (error) {
+      this.hooks?.mallocEnds(null, begun, true);
+      throw error;
     }
-    const { bindPrefix } = this.redisKeys;
-    const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
-    const [key] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
-    return key === undefined ? null : { key, token };
+    const lease = key === null ? null : { key, token };
+    this.hooks?.mallocEnds(lease, begun, false);
+    return lease;
   }
 
   /**
@@ -281,7 +297,9 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(lease.key);
     const lifetime = this.freeLifetime(options);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    return (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
+    const released = (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
+    this.hooks?.release(lease, released ? 'released' : 'lost');
+    return released;
   }
 
   /**
@@ -293,6 +311,7 @@ export class RedisAllocatorCore extends RedisLock {
     const ttl = toTtlMs(timeout, 'timeout');
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
     const result = await scripts.renew.run(this.connection, [this.lockKey(lease.key)], [lease.token, ttl]);
+    this.hooks?.renew(result === 1 ? 'renewed' : 'lost');
     return result === 1;
   }
 
@@ -346,7 +365,9 @@ export class RedisAllocatorCore extends RedisLock {
       throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
     }
     const { lockPrefix } = this.redisKeys;
-    return (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
+    const reclaimed = (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
+    this.hooks?.gcReclaimed(reclaimed);
+    return reclaimed;
   }
 
   /** The free list from head to tail (allocation order), read atomically. */

@@ -1,4 +1,6 @@
 /** Options and results of the allocator's pool operations (seconds, fractional allowed). */
+
+import type { MeterLike } from '../metrics/open-telemetry.js';
 import type { WaitOptions } from './waiting/options.js';
 
 /** Construction options of an allocator. */
@@ -28,6 +30,12 @@ export interface AllocatorCoreOptions {
    * after about that long. Positive and finite. Default 1.
    */
   drainInterval?: number;
+  /**
+   * An OpenTelemetry `Meter` (`metrics.getMeter('redis-allocator')` from `@opentelemetry/api`, an
+   * optional peer): the allocator records mallocs, their latency, hold times, releases, renewals
+   * and GC reclaims on it, with the pool key as the only identity attribute. Default none (no cost).
+   */
+  meter?: MeterLike;
 }
 
 /** Options of `mallocKey` (with `wait`, `signal`, `priority`: see `WaitOptions`). */

@@ -1,4 +1,5 @@
 /** One atomic read of a pool (upstream lesson L19: non-atomic reads produce phantom violations). */
+import { performance } from 'node:perf_hooks';
 import type { RedisConnection } from '../client/index.js';
 import type { AllocatorKeys } from '../keys.js';
 import { ALLOCATED, ENTRY_SEPARATOR } from '../keys.js';
@@ -20,6 +21,22 @@ export interface PoolEntry {
   readonly allocated: boolean;
   /** PTTL of the entry's lock in ms: `null` = no lock, -1 = lock without expiry. */
   readonly lockTtlMs: number | null;
+  /**
+   * The lock's value (the holder's token), read in the same atomic call; `null` = no lock;
+   * `undefined` = not read (`takeSnapshot` without `lockValues`).
+   */
+  readonly lockValue?: string | null;
+}
+
+/** The state of one pool at one instant. */
+export interface PoolSnapshot {
+  readonly head: string;
+  readonly tail: string;
+  /** Redis server time in seconds (fractional). */
+  readonly now: number;
+  readonly entries: ReadonlyMap<string, PoolEntry>;
+  /** The waiter queue (whole-pool snapshots from `takeSnapshot`). */
+  readonly waiting?: WaitingSnapshot;
 }
 
 /** The waiter queue of one pool at one instant (DESIGN.md §10). */
@@ -34,63 +51,149 @@ export interface WaitingSnapshot {
   readonly lockValues: ReadonlyMap<string, string>;
 }
 
-/** The state of one pool at one instant. */
-export interface PoolSnapshot {
-  readonly head: string;
-  readonly tail: string;
-  /** Redis server time in seconds (fractional). */
-  readonly now: number;
-  readonly entries: ReadonlyMap<string, PoolEntry>;
-  /** The waiter queue, when the snapshot was taken with the allocator's queue keys. */
-  readonly waiting?: WaitingSnapshot;
-}
-
 /** What `takeSnapshot` needs of an allocator. */
 export interface SnapshotTarget {
   readonly connection: RedisConnection;
   readonly redisKeys: AllocatorKeys;
 }
 
-/**
- * Reads the pool, pointers, server time, every entry's lock TTL and the waiter queue (with the
- * mailboxes of the instances its tickets name, plus `instances`) in one script call.
- */
+/** Options of `takeSnapshot`. */
+export interface SnapshotOptions {
+  /** Also read every lock's value (who holds it) in the same atomic call. Default `false`. */
+  readonly lockValues?: boolean;
+  /** Mailboxes of these allocator instances are read too (besides those queued tickets name). */
+  readonly instances?: readonly string[];
+}
+
+/** Reads the pool, pointers, server time and every entry's lock TTL in one script call. */
 export async function takeSnapshot(
   target: SnapshotTarget,
-  options: { instances?: readonly string[] } = {},
+  options: SnapshotOptions = {},
 ): Promise<PoolSnapshot> {
-  const { pool, head, tail, lockPrefix, waiters, tickets } = target.redisKeys;
-  const reply = (await snapshotScript.run(
-    target.connection,
-    [pool, head, tail, waiters, tickets],
-    [lockPrefix, ...(options.instances ?? [])],
-  )) as [string, string, string, string, (string | number)[], string[], string[], unknown[], string[]];
-  const [headKey, tailKey, seconds, micros, flat, queueFlat, ticketFlat, mailboxFlat, lockFlat] = reply;
+  const part = await readPart(
+    target,
+    options.lockValues === true,
+    undefined,
+    undefined,
+    options.instances ?? [],
+  );
+  return { head: part.head, tail: part.tail, now: part.now, entries: part.entries, waiting: part.waiting };
+}
+
+/** A snapshot read in several script calls (see `takeChunkedSnapshot`). */
+export interface ChunkedSnapshot extends PoolSnapshot {
+  /** Script calls it took. */
+  readonly chunks: number;
+  /** Wall time of the slowest call in milliseconds: about the longest the server was blocked. */
+  readonly longestChunkMs: number;
+}
+
+/**
+ * Reads the pool in chunks of about `chunkSize` entries (HSCAN), each chunk one short script, so
+ * a huge pool never blocks the server for long. What it gives up: the chunks are read at
+ * different instants, so the whole is not one state of the pool. Each entry is read atomically
+ * with its lock (per-entry facts hold); the free-list walks (INV-1, INV-2) must not be checked on
+ * it. An entry that exists during the whole read is read at least once (HSCAN's guarantee);
+ * `head`, `tail` and `now` come from the last chunk.
+ */
+export async function takeChunkedSnapshot(
+  target: SnapshotTarget,
+  options: SnapshotOptions & { chunkSize: number },
+): Promise<ChunkedSnapshot> {
   const entries = new Map<string, PoolEntry>();
-  const lockValues = new Map<string, string>();
-  for (let i = 0; i < flat.length; i += 3) {
+  let cursor = '0';
+  let chunks = 0;
+  let longestChunkMs = 0;
+  let last: Part;
+  do {
+    const started = performance.now();
+    last = await readPart(target, options.lockValues === true, cursor, options.chunkSize);
+    longestChunkMs = Math.max(longestChunkMs, performance.now() - started);
+    chunks++;
+    for (const [key, entry] of last.entries) entries.set(key, entry);
+    cursor = last.nextCursor ?? '0';
+  } while (cursor !== '0');
+  return { head: last.head, tail: last.tail, now: last.now, entries, chunks, longestChunkMs };
+}
+
+interface Part {
+  head: string;
+  tail: string;
+  now: number;
+  entries: Map<string, PoolEntry>;
+  nextCursor: string | undefined;
+  waiting?: WaitingSnapshot;
+}
+
+async function readPart(
+  target: SnapshotTarget,
+  withValues: boolean,
+  cursor?: string,
+  count?: number,
+  /** Whole reads only: also read the waiter queue, and these instances' mailboxes. */
+  instances?: readonly string[],
+): Promise<Part> {
+  const { pool, head, tail, lockPrefix, waiters, tickets } = target.redisKeys;
+  const args: (string | number)[] = [lockPrefix, withValues ? '1' : '0'];
+  if (cursor !== undefined) args.push(cursor, count ?? 1000);
+  else if (instances !== undefined) args.push('', '', ...instances);
+  const keys = instances === undefined ? [pool, head, tail] : [pool, head, tail, waiters, tickets];
+  const reply = (await snapshotScript.run(target.connection, keys, args)) as [
+    string,
+    string,
+    string,
+    string,
+    (string | number)[],
+    string | null | undefined,
+    string[]?,
+    string[]?,
+    unknown[]?,
+    string[]?,
+  ];
+  const [headKey, tailKey, seconds, micros, flat, cursorReply] = reply;
+  const nextCursor = cursorReply ?? undefined;
+  const entries = new Map<string, PoolEntry>();
+  const stride = withValues ? 4 : 3;
+  for (let i = 0; i < flat.length; i += stride) {
     const key = String(flat[i]);
     const pttl = Number(flat[i + 2]);
-    entries.set(key, decodeEntry(key, String(flat[i + 1]), pttl === -2 ? null : pttl));
-    if (lockFlat.length > 0 && lockFlat[i / 3] !== '') lockValues.set(key, String(lockFlat[i / 3]));
+    const entry = decodeEntry(key, String(flat[i + 1]), pttl === -2 ? null : pttl);
+    if (!withValues) entries.set(key, entry);
+    else entries.set(key, { ...entry, lockValue: pttl === -2 ? null : String(flat[i + 3]) });
   }
-  const queue: Array<{ member: string; score: string }> = [];
-  for (let i = 0; i < queueFlat.length; i += 2)
-    queue.push({ member: String(queueFlat[i]), score: String(queueFlat[i + 1]) });
-  const ticketData = new Map<string, string>();
-  for (let i = 0; i < ticketFlat.length; i += 2)
-    ticketData.set(String(ticketFlat[i]), String(ticketFlat[i + 1]));
-  const mailboxes = new Map<string, string[]>();
-  for (let i = 0; i < mailboxFlat.length; i += 2) {
-    mailboxes.set(String(mailboxFlat[i]), (mailboxFlat[i + 1] as unknown[]).map(String));
-  }
+  const waiting = instances === undefined ? undefined : decodeWaiting(reply, [...entries.keys()]);
   return {
     head: headKey,
     tail: tailKey,
     now: Number(seconds) + Number(micros) / 1e6,
     entries,
-    waiting: { queue, tickets: ticketData, mailboxes, lockValues },
+    nextCursor,
+    waiting,
   };
+}
+
+/** The queue part of a snapshot reply (elements 7–10), entry keys in reply order. */
+function decodeWaiting(reply: readonly unknown[], entryKeys: readonly string[]): WaitingSnapshot {
+  const queueFlat = (reply[6] ?? []) as string[];
+  const ticketFlat = (reply[7] ?? []) as string[];
+  const mailboxFlat = (reply[8] ?? []) as unknown[];
+  const lockFlat = (reply[9] ?? []) as string[];
+  const queue: Array<{ member: string; score: string }> = [];
+  for (let i = 0; i < queueFlat.length; i += 2) {
+    queue.push({ member: String(queueFlat[i]), score: String(queueFlat[i + 1]) });
+  }
+  const tickets = new Map<string, string>();
+  for (let i = 0; i < ticketFlat.length; i += 2)
+    tickets.set(String(ticketFlat[i]), String(ticketFlat[i + 1]));
+  const mailboxes = new Map<string, string[]>();
+  for (let i = 0; i < mailboxFlat.length; i += 2) {
+    mailboxes.set(String(mailboxFlat[i]), (mailboxFlat[i + 1] as unknown[]).map(String));
+  }
+  const lockValues = new Map<string, string>();
+  lockFlat.forEach((value, i) => {
+    if (value !== '' && entryKeys[i] !== undefined) lockValues.set(entryKeys[i]!, String(value));
+  });
+  return { queue, tickets, mailboxes, lockValues };
 }
 
 /** Decodes `prev||next||expiry` the way the scripts do (first two separators). */
