@@ -33,6 +33,7 @@ export interface Mutant {
 const SEMANTICS = 'test/allocator/semantics.test.ts';
 const MODEL = 'test/allocator/model.property.test.ts';
 const INVARIANTS = 'test/diagnostics/invariants.test.ts';
+const WAITING = 'test/allocator/waiting/waiting.test.ts';
 
 export const MUTANTS: readonly Mutant[] = [
   // ---- Lua guards ---------------------------------------------------------------------------
@@ -243,5 +244,42 @@ export const MUTANTS: readonly Mutant[] = [
     find: 'late >= 0 && late <= elapsedSeconds',
     replace: 'Math.abs(late) <= elapsedSeconds + 1',
     tests: ['test/model/redis-state.test.ts'],
+  },
+  // ---- waiting (issue 9) ----------------------------------------------------------------------
+  {
+    id: 'release-skips-the-queue',
+    bug: 'a released key goes to the free list even while waiters are queued (no hand-off)',
+    file: 'src/scripts/includes/pool.lua',
+    find: "if offer and tail == '' then",
+    replace: 'if false then',
+    tests: [WAITING],
+    catchingTest: 'never to a newcomer',
+  },
+  {
+    id: 'hand-off-ignores-priority',
+    bug: 'the hand-off serves the latest waiter instead of the first (LIFO, priorities inverted)',
+    file: 'src/scripts/includes/pool.lua',
+    find: "local first = rcall('ZPOPMIN', waitersKey)[1]",
+    replace: "local first = rcall('ZPOPMAX', waitersKey)[1]",
+    tests: [WAITING],
+    catchingTest: 'higher priority first',
+  },
+  {
+    id: 'cancel-leaves-ticket-data',
+    bug: 'a waiter that gives up leaves its ticket data behind',
+    file: 'src/scripts/waiting/cancel.lua',
+    find: "  rcall('HDEL', ticketsKey, ticket)\n  return 1",
+    replace: '  return 1',
+    tests: [WAITING],
+    catchingTest: 'removes the ticket',
+  },
+  {
+    id: 'queued-ticket-check-off',
+    bug: 'the checker no longer reports a queued ticket that also holds a key (WAIT-2)',
+    file: 'src/diagnostics/waiting-invariants.ts',
+    find: "if (ticket !== undefined) report('WAIT-2'",
+    replace: "if (ticket === '\u0000') report('WAIT-2'",
+    tests: ['test/diagnostics/waiting-invariants.test.ts'],
+    catchingTest: 'WAIT-2',
   },
 ];
