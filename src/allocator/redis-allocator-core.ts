@@ -50,6 +50,8 @@ export class RedisAllocatorCore extends RedisLock {
   readonly #coalescer: Coalescer<MallocOptions, string, string | null> | undefined;
   /** Coalesces concurrent `freeKeys` calls (same lifetime option) into one free script call. */
   readonly #freeCoalescer: Coalescer<string | number, readonly string[], void> | undefined;
+  /** Coalesces concurrent `releaseLease` calls (same lifetime option) into one release script call. */
+  readonly #releaseCoalescer: Coalescer<string | number, Lease, boolean> | undefined;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -71,6 +73,7 @@ export class RedisAllocatorCore extends RedisLock {
         await this.runPool(scripts.free, [lifetime, ...keyLists.flat()]);
         return keyLists.map(() => undefined);
       });
+      this.#releaseCoalescer = new Coalescer((lifetime, leases) => this.#runRelease(lifetime, leases));
     }
   }
 
@@ -219,7 +222,17 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(lease.key);
     const lifetime = this.freeLifetime(options);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    return (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
+    if (this.#releaseCoalescer !== undefined) {
+      return this.#releaseCoalescer.request(String(lifetime), lifetime, lease);
+    }
+    return (await this.#runRelease(lifetime, [lease]))[0]!;
+  }
+
+  /** One release script call for several leases (one key/token pair each). */
+  async #runRelease(lifetime: string | number, leases: readonly Lease[]): Promise<boolean[]> {
+    const args = leases.flatMap((lease) => [lease.key, lease.token]);
+    const results = (await this.runPool(scripts.release, [lifetime, ...args])) as number[];
+    return results.map((result) => result === 1);
   }
 
   /**
