@@ -11,7 +11,15 @@ import { runContention } from './contention.js';
 import { runFleet } from './fleet.js';
 import { type BenchConfig, CHECK, FULL } from './lib/config.js';
 import { type BenchRedis, deleteKeys, openBenchRedis } from './lib/redis.js';
-import { type FigureResult, formatChecks, formatRatios, formatRows, writeJson } from './lib/report.js';
+import {
+  type FigureResult,
+  formatChecks,
+  formatRatios,
+  formatRows,
+  targetCoverage,
+  writeJson,
+} from './lib/report.js';
+
 import { runMemory } from './memory.js';
 import { runProfile } from './profile.js';
 import { runScaling } from './scaling.js';
@@ -71,6 +79,7 @@ async function main(): Promise<number> {
         await deleteKeys(admin, `${prefix}*`);
         return result;
       });
+      figure.checks.push(...targetCoverage(figure));
       figures.push(figure);
       printFigure(figure);
     }
