@@ -18,11 +18,15 @@ local pairsCount = (#ARGV - 2) / 2
 local lockKeys = {}
 for i = 1, pairsCount do lockKeys[i] = lockPrefix .. ARGV[2 * i + 1] end
 local held = rcall('MGET', unpack(lockKeys))
-local results, items, ours, seen = {}, {}, {}, {}
+local results, items, ours = {}, {}, {}
 for i = 1, pairsCount do
   local item = ARGV[2 * i + 1]
-  if held[i] == ARGV[2 * i + 2] and not seen[item] then
-    seen[item] = true
+  -- A second release of the same lease in this batch finds it already taken (at most 64 pairs).
+  local repeated = false
+  for j = 1, #items do
+    if items[j] == item then repeated = true end
+  end
+  if held[i] == ARGV[2 * i + 2] and not repeated then
     items[#items + 1] = item
     ours[#ours + 1] = lockKeys[i]
     results[i] = 1
