@@ -15,6 +15,8 @@ import {
   effectivePrefix,
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
+import type { AllocatorHooks } from '../metrics/hooks.js';
+import { meterHooks } from '../metrics/open-telemetry.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
 import { Coalescer } from './coalescer.js';
 import { allocatorScripts as scripts } from './scripts.js';
@@ -45,6 +47,8 @@ export class RedisAllocatorCore extends RedisLock {
   private readonly scriptKeys: readonly string[];
   /** KEYS of the other pool scripts: pool, head, tail (each KEYS element costs Redis time per call). */
   private readonly listKeys: readonly string[];
+  /** Metrics hooks (only with `options.meter`). */
+  private readonly hooks: AllocatorHooks | undefined;
 
   /** Coalesces concurrent unnamed exclusive mallocs into one script call; absent when disabled. */
   readonly #coalescer: Coalescer<MallocOptions, string, string | null> | undefined;
@@ -64,6 +68,8 @@ export class RedisAllocatorCore extends RedisLock {
     const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
     this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
     this.listKeys = [pool, head, tail];
+    const mode = this.shared ? 'shared' : 'exclusive';
+    this.hooks = options.meter ? meterHooks(options.meter, { pool, mode }) : undefined;
     if (options.coalesce ?? true) {
       this.#coalescer = new Coalescer(async (batch, tokens) => {
         const keys = await this.#runMalloc(batch, tokens);
@@ -167,18 +173,28 @@ export class RedisAllocatorCore extends RedisLock {
     }
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
-    if (this.#coalescer !== undefined && name === '' && !this.shared) {
-      const key = await this.#coalescer.request(
-        `${ttl}|${gcCount}|${gcGateMs}`,
-        { ttl, gcCount, gcGateMs },
-        token,
-      );
-      return key === null ? null : { key, token };
+    const begun = this.hooks?.mallocBegins() ?? -1;
+    let key: string | null;
+    try {
+      if (this.#coalescer !== undefined && name === '' && !this.shared) {
+        key = await this.#coalescer.request(
+          `${ttl}|${gcCount}|${gcGateMs}`,
+          { ttl, gcCount, gcGateMs },
+          token,
+        );
+      } else {
+        const { bindPrefix } = this.redisKeys;
+        const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
+        const [first] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
+        key = first ?? null;
+      }
+    } catch (error) {
+      this.hooks?.mallocEnds(null, begun, true);
+      throw error;
     }
-    const { bindPrefix } = this.redisKeys;
-    const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
-    const [key] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
-    return key === undefined ? null : { key, token };
+    const lease = key === null ? null : { key, token };
+    this.hooks?.mallocEnds(lease, begun, false);
+    return lease;
   }
 
   /**
@@ -222,10 +238,12 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(lease.key);
     const lifetime = this.freeLifetime(options);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    if (this.#releaseCoalescer !== undefined) {
-      return this.#releaseCoalescer.request(String(lifetime), lifetime, lease);
-    }
-    return (await this.#runRelease(lifetime, [lease]))[0]!;
+    const released =
+      this.#releaseCoalescer !== undefined
+        ? await this.#releaseCoalescer.request(String(lifetime), lifetime, lease)
+        : (await this.#runRelease(lifetime, [lease]))[0]!;
+    this.hooks?.release(lease, released ? 'released' : 'lost');
+    return released;
   }
 
   /** One release script call for several leases (one key/token pair each). */
@@ -244,6 +262,7 @@ export class RedisAllocatorCore extends RedisLock {
     const ttl = toTtlMs(timeout, 'timeout');
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
     const result = await scripts.renew.run(this.connection, [this.lockKey(lease.key)], [lease.token, ttl]);
+    this.hooks?.renew(result === 1 ? 'renewed' : 'lost');
     return result === 1;
   }
 
@@ -297,7 +316,9 @@ export class RedisAllocatorCore extends RedisLock {
       throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
     }
     const { lockPrefix } = this.redisKeys;
-    return (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
+    const reclaimed = (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
+    this.hooks?.gcReclaimed(reclaimed);
+    return reclaimed;
   }
 
   /** The free list from head to tail (allocation order), read atomically. */
