@@ -46,8 +46,10 @@ export type {
   RedisClient,
   RedisConnection,
   RedisReply,
+  SendOptions,
 } from './client/index.js';
 export { DEFAULTS } from './defaults.js';
+export type { DurabilityOptions } from './durability.js';
 export {
   checkInvariants,
   type InvariantId,
@@ -69,6 +71,8 @@ export {
   InvalidKeyError,
   InvalidTimeoutError,
   NoHealthyResourceError,
+  NotReplicatedError,
+  OperationTimeoutError,
   PoolCorruptionError,
   RedisAllocatorError,
   RedisUnavailableError,

@@ -40,7 +40,12 @@ export class RedisAllocatorCore extends RedisLock {
     const suffix = options.suffix ?? DEFAULTS.allocatorSuffix;
     assertName(suffix, 'suffix');
     const clusterPrefix = effectivePrefix(prefix, toConnection(redis).isCluster);
-    super(redis, clusterPrefix, { suffix, eps: options.eps ?? DEFAULTS.eps });
+    super(redis, clusterPrefix, {
+      suffix,
+      eps: options.eps ?? DEFAULTS.eps,
+      operationTimeout: options.operationTimeout,
+      durability: options.durability,
+    });
     this.shared = options.shared ?? false;
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
     const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
@@ -85,6 +90,7 @@ export class RedisAllocatorCore extends RedisLock {
     const lifetime = toLifetimeSeconds(options.timeout ?? DEFAULTS.entryLifetime, 'timeout');
     if (keys.length === 0) return;
     await this.runPool(scripts.extend, [lifetime, ...keys]);
+    if (this.durability !== undefined) await this.confirmWrite('extend');
   }
 
   /** Removes keys from the pool; unknown keys are skipped. Their locks and bindings stay. */
@@ -92,6 +98,7 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKeys(keys);
     if (keys.length === 0) return;
     await this.runPool(scripts.shrink, keys);
+    if (this.durability !== undefined) await this.confirmWrite('shrink');
   }
 
   /**
@@ -103,11 +110,13 @@ export class RedisAllocatorCore extends RedisLock {
     const lifetime = toLifetimeSeconds(options.timeout ?? DEFAULTS.entryLifetime, 'timeout');
     if (keys.length === 0) return this.clear();
     await this.runPool(scripts.assign, [lifetime, ...keys]);
+    if (this.durability !== undefined) await this.confirmWrite('assign');
   }
 
   /** Empties the pool (hash and pointers, atomically). Locks and bindings are left to expire. */
   async clear(): Promise<void> {
     await scripts.clear.run(this.connection, this.scriptKeys, []);
+    if (this.durability !== undefined) await this.confirmWrite('clear');
   }
 
   // ---- allocation ---------------------------------------------------------------------------
@@ -149,7 +158,9 @@ export class RedisAllocatorCore extends RedisLock {
       gcCount,
       gcGateMs,
     ])) as string | null;
-    return key === null ? null : { key, token };
+    if (key === null) return null;
+    if (this.durability !== undefined) await this.confirmLease({ key, token }, 'malloc');
+    return { key, token };
   }
 
   /**
@@ -162,7 +173,9 @@ export class RedisAllocatorCore extends RedisLock {
     const ttl = toTtlMs(options.timeout ?? DEFAULTS.leaseTimeout, 'timeout');
     const token = randomUUID();
     const acquired = await this.runPool(scripts.acquireKey, [ttl, token, key]);
-    return acquired === 1 ? { key, token } : null;
+    if (acquired !== 1) return null;
+    if (this.durability !== undefined) await this.confirmLease({ key, token }, 'acquireKey');
+    return { key, token };
   }
 
   /**
@@ -175,19 +188,25 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(lease.key);
     const lifetime = this.freeLifetime(options);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    return (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
+    const released = (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
+    if (this.durability !== undefined) await this.confirmWrite('release');
+    return released;
   }
 
   /**
    * Extends the lease to `timeout` seconds from now (`<= 0` = no expiry), only while its token
    * still holds the lock. @returns `false` when the lease was lost (nothing is written then).
+   * @throws NotReplicatedError (with `durability`) when the replicas did not confirm the renewal in
+   *         time: count it as a failed renewal and trust the lease's previous expiry.
    */
   async renewLease(lease: Lease, timeout: number = DEFAULTS.leaseTimeout): Promise<boolean> {
     assertResourceKey(lease.key);
     const ttl = toTtlMs(timeout, 'timeout');
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    const result = await scripts.renew.run(this.connection, [this.lockKey(lease.key)], [lease.token, ttl]);
-    return result === 1;
+    const lockKey = this.lockKey(lease.key);
+    const renewed = (await scripts.renew.run(this.connection, [lockKey], [lease.token, ttl])) === 1;
+    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, 'renew');
+    return renewed;
   }
 
   /**
@@ -199,6 +218,7 @@ export class RedisAllocatorCore extends RedisLock {
     const lifetime = this.freeLifetime(options);
     if (keys.length === 0) return;
     await this.runPool(scripts.free, [lifetime, ...keys]);
+    if (this.durability !== undefined) await this.confirmWrite('freeKeys');
   }
 
   // ---- soft binding -------------------------------------------------------------------------
@@ -210,6 +230,8 @@ export class RedisAllocatorCore extends RedisLock {
     const ttl = toTtlMs(timeout, 'timeout');
     const bindKey = this.redisKeys.bindPrefix + name;
     await this.commands.set(bindKey, key, ttl);
+    if (this.durability !== undefined)
+      await this.durability.confirm(this.connection, bindKey, 'updateSoftBind');
   }
 
   /** Removes `name`'s binding (and the legacy key shape upstream's `update_soft_bind` wrote). */
@@ -217,6 +239,7 @@ export class RedisAllocatorCore extends RedisLock {
     assertName(name, 'name');
     const { bindPrefix, legacyBindPrefix } = this.redisKeys;
     await this.commands.del(bindPrefix + name, legacyBindPrefix + name);
+    if (this.durability !== undefined) await this.confirmWrite('unbindSoftBind');
   }
 
   /** The key `name` is bound to, or `null`. */
@@ -237,7 +260,9 @@ export class RedisAllocatorCore extends RedisLock {
     if (!Number.isInteger(count) || count <= 0) {
       throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
     }
-    return (await this.runPool(scripts.gc, [count])) as number;
+    const reclaimed = (await this.runPool(scripts.gc, [count])) as number;
+    if (this.durability !== undefined) await this.confirmWrite('gc');
+    return reclaimed;
   }
 
   /** The free list from head to tail (allocation order), read atomically. */
@@ -275,6 +300,27 @@ export class RedisAllocatorCore extends RedisLock {
 
   private runPool(script: (typeof scripts)[keyof typeof scripts], args: readonly (string | number)[]) {
     return script.run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]);
+  }
+
+  /** Waits for the replicas to confirm this connection's writes to the pool's node (durability on). */
+  private confirmWrite(what: string): Promise<void> {
+    return this.durability!.confirm(this.connection, this.redisKeys.pool, what);
+  }
+
+  /**
+   * Durability for a new lease: unless the replicas confirm it, it is released again (token-checked,
+   * best effort: a release that fails too leaves the key only until the lease ends) and the caller
+   * gets the error, never a lease a failover could hand to someone else.
+   */
+  private async confirmLease(lease: Lease, what: string): Promise<void> {
+    try {
+      await this.confirmWrite(what);
+    } catch (error) {
+      if (lease.token !== '') {
+        await this.runPool(scripts.release, ['', lease.key, lease.token]).catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   /** "" keeps each entry's lifetime; otherwise whole seconds (0 = never expires). */

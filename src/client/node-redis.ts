@@ -30,28 +30,36 @@ type NodeRedisAny = (NodeRedisLikeClient | NodeRedisLikeCluster) & {
 
 export class NodeRedisConnection implements RedisConnection {
   readonly family = 'node-redis' as const;
+  readonly operationTimeoutMs = Number.POSITIVE_INFINITY;
 
   constructor(
     protected readonly client: NodeRedisAny,
     readonly isCluster: boolean,
   ) {}
 
-  async send(command: string, args: readonly RedisArg[], routingKey?: string): Promise<RedisReply> {
+  /** On a cluster, `routingKey` picks the slot's master for keyless commands (`WAIT`) too. */
+  send(command: string, args: readonly RedisArg[], routingKey?: string): Promise<RedisReply> {
     if (!this.client.isOpen) {
-      throw new ClientNotReadyError(
-        `the node-redis client is not connected: call \`await client.connect()\` before using it (${command} was not sent)`,
+      return Promise.reject(
+        new ClientNotReadyError(
+          `the node-redis client is not connected: call \`await client.connect()\` before using it (${command} was not sent)`,
+        ),
       );
     }
     const argv = [command];
     for (const arg of args) argv.push(typeof arg === 'string' ? arg : String(arg));
+    let reply: Promise<unknown>;
     try {
-      const reply = this.isCluster
-        ? await (this.client as unknown as ClusterSend).sendCommand(routingKey, false, argv)
-        : await (this.client as unknown as ClientSend).sendCommand(argv);
-      return normalizeReply(reply);
+      reply = this.isCluster
+        ? (this.client as unknown as ClusterSend).sendCommand(routingKey, false, argv)
+        : (this.client as unknown as ClientSend).sendCommand(argv);
     } catch (error) {
-      throw mapClientError(error, command);
+      return Promise.reject(mapClientError(error, command));
     }
+    // Not `async`: one promise fewer per command on the hot path.
+    return reply.then(normalizeReply, (error: unknown) => {
+      throw mapClientError(error, command);
+    });
   }
 
   async openDedicated(): Promise<DedicatedConnection> {

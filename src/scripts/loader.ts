@@ -86,18 +86,21 @@ export class LuaScript {
 
   /**
    * Runs the script: EVALSHA, falling back to EVAL on NOSCRIPT. On a cluster the first key routes
-   * the call (every key of one script shares a slot).
+   * the call (every key of one script shares a slot). Both sends together stay within the
+   * connection's operation timeout: the fallback gets what the first send left.
    */
   async run(
     connection: RedisConnection,
     keys: readonly string[],
     args: readonly ScriptArg[],
   ): Promise<RedisReply> {
+    const started = performance.now();
     try {
       return await connection.send('EVALSHA', [this.sha, keys.length, ...keys, ...args], keys[0]);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return connection.send('EVAL', [this.source, keys.length, ...keys, ...args], keys[0]);
+      const timeoutMs = Math.max(1, connection.operationTimeoutMs - (performance.now() - started));
+      return connection.send('EVAL', [this.source, keys.length, ...keys, ...args], keys[0], { timeoutMs });
     }
   }
 }
