@@ -49,7 +49,6 @@ export type {
   SendOptions,
 } from './client/index.js';
 export { DEFAULTS } from './defaults.js';
-export type { DurabilityOptions } from './durability.js';
 export {
   checkInvariants,
   type InvariantId,
@@ -65,6 +64,7 @@ export {
   type SnapshotTarget,
   takeSnapshot,
 } from './diagnostics/snapshot.js';
+export type { DurabilityOptions } from './durability.js';
 export {
   ClientNotReadyError,
   InvalidArgumentError,
