@@ -16,6 +16,7 @@ import type {
 } from './types.js';
 
 type ClientSend = { sendCommand(argv: string[]): Promise<unknown> };
+type SentinelSend = { sendCommand(isReadonly: boolean, argv: string[]): Promise<unknown> };
 type ClusterSend = {
   sendCommand(firstKey: string | undefined, isReadonly: boolean, argv: string[]): Promise<unknown>;
 };
@@ -28,14 +29,21 @@ type NodeRedisAny = (NodeRedisLikeClient | NodeRedisLikeCluster) & {
   destroy?(): void;
 };
 
+/** Which node-redis factory made the client: their `sendCommand` signatures differ. */
+export type NodeRedisKind = 'client' | 'cluster' | 'sentinel';
+
 export class NodeRedisConnection implements RedisConnection {
   readonly family = 'node-redis' as const;
   readonly operationTimeoutMs = Number.POSITIVE_INFINITY;
 
   constructor(
     protected readonly client: NodeRedisAny,
-    readonly isCluster: boolean,
-  ) {}
+    readonly kind: NodeRedisKind,
+  ) {
+    this.isCluster = kind === 'cluster';
+  }
+
+  readonly isCluster: boolean;
 
   /** On a cluster, `routingKey` picks the slot's master for keyless commands (`WAIT`) too. */
   send(command: string, args: readonly RedisArg[], routingKey?: string): Promise<RedisReply> {
@@ -50,9 +58,13 @@ export class NodeRedisConnection implements RedisConnection {
     for (const arg of args) argv.push(typeof arg === 'string' ? arg : String(arg));
     let reply: Promise<unknown>;
     try {
-      reply = this.isCluster
-        ? (this.client as unknown as ClusterSend).sendCommand(routingKey, false, argv)
-        : (this.client as unknown as ClientSend).sendCommand(argv);
+      // A sentinel client sends on its leased master connection; with the default
+      // `masterPoolSize: 1` that is one connection, so `WAIT` follows the writes it confirms.
+      if (this.kind === 'cluster')
+        reply = (this.client as unknown as ClusterSend).sendCommand(routingKey, false, argv);
+      else if (this.kind === 'sentinel')
+        reply = (this.client as unknown as SentinelSend).sendCommand(false, argv);
+      else reply = (this.client as unknown as ClientSend).sendCommand(argv);
     } catch (error) {
       return Promise.reject(mapClientError(error, command));
     }
@@ -65,7 +77,7 @@ export class NodeRedisConnection implements RedisConnection {
   async openDedicated(): Promise<DedicatedConnection> {
     const duplicate = this.client.duplicate();
     await duplicate.connect();
-    return new DedicatedNodeRedisConnection(duplicate, this.isCluster);
+    return new DedicatedNodeRedisConnection(duplicate, this.kind);
   }
 }
 
