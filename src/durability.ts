@@ -4,6 +4,7 @@
  * replication is asynchronous, so without this a failover can lose the newest leases; `WAIT`
  * cannot run inside Lua, hence one extra round trip per write, and none when the option is off.
  */
+import { performance } from 'node:perf_hooks';
 import type { RedisConnection } from './client/index.js';
 import { integerReply } from './client/index.js';
 import { InvalidArgumentError, NotReplicatedError } from './errors.js';
@@ -53,14 +54,25 @@ export class Durability {
 
   /**
    * Waits until the writes sent so far on `connection` (to the node serving `routingKey`) reached
-   * `replicas` replicas. The send is bounded by the operation timeout on top of the server-side wait.
+   * `replicas` replicas. The whole call, from `started` (a `performance.now()` taken before its
+   * write) to here, stays within the operation timeout plus `timeout`.
    * @throws NotReplicatedError when fewer replicas acknowledged in time.
    */
-  async confirm(connection: RedisConnection, routingKey: string, what: string): Promise<void> {
-    const timeoutMs = this.timeoutMs + connection.operationTimeoutMs;
+  async confirm(
+    connection: RedisConnection,
+    routingKey: string,
+    what: string,
+    started: number = performance.now(),
+  ): Promise<void> {
+    const timeoutMs = this.remainingMs(connection, started);
     const acknowledged = integerReply(
       await connection.send('WAIT', [this.replicas, this.timeoutMs], routingKey, { timeoutMs }),
     );
     if (acknowledged < this.replicas) throw new NotReplicatedError(what, acknowledged, this.replicas);
+  }
+
+  /** Milliseconds left of a call that began at `started` (at least 1). */
+  remainingMs(connection: RedisConnection, started: number): number {
+    return Math.max(1, started + connection.operationTimeoutMs + this.timeoutMs - performance.now());
   }
 }

@@ -3,6 +3,7 @@
  * change is one Lua script call; Redis is the only source of truth (no pool state in this object).
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { type RedisClient, toConnection } from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -147,6 +148,7 @@ export class RedisAllocatorCore extends RedisLock {
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
     const { lockPrefix, bindPrefix } = this.redisKeys;
+    const started = this.durability === undefined ? 0 : performance.now();
     const key = (await scripts.malloc.run(this.connection, this.scriptKeys, [
       lockPrefix,
       bindPrefix,
@@ -159,7 +161,7 @@ export class RedisAllocatorCore extends RedisLock {
       gcGateMs,
     ])) as string | null;
     if (key === null) return null;
-    if (this.durability !== undefined) await this.confirmLease({ key, token }, 'malloc');
+    if (this.durability !== undefined) await this.confirmLease({ key, token }, 'malloc', started);
     return { key, token };
   }
 
@@ -172,9 +174,10 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(key);
     const ttl = toTtlMs(options.timeout ?? DEFAULTS.leaseTimeout, 'timeout');
     const token = randomUUID();
+    const started = this.durability === undefined ? 0 : performance.now();
     const acquired = await this.runPool(scripts.acquireKey, [ttl, token, key]);
     if (acquired !== 1) return null;
-    if (this.durability !== undefined) await this.confirmLease({ key, token }, 'acquireKey');
+    if (this.durability !== undefined) await this.confirmLease({ key, token }, 'acquireKey', started);
     return { key, token };
   }
 
@@ -188,8 +191,9 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(lease.key);
     const lifetime = this.freeLifetime(options);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
+    const started = this.durability === undefined ? 0 : performance.now();
     const released = (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
-    if (this.durability !== undefined) await this.confirmWrite('release');
+    if (this.durability !== undefined) await this.confirmWrite('release', started);
     return released;
   }
 
@@ -204,8 +208,11 @@ export class RedisAllocatorCore extends RedisLock {
     const ttl = toTtlMs(timeout, 'timeout');
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
     const lockKey = this.lockKey(lease.key);
+    const started = this.durability === undefined ? 0 : performance.now();
     const renewed = (await scripts.renew.run(this.connection, [lockKey], [lease.token, ttl])) === 1;
-    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, 'renew');
+    if (this.durability !== undefined) {
+      await this.durability.confirm(this.connection, lockKey, 'renew', started);
+    }
     return renewed;
   }
 
@@ -303,8 +310,8 @@ export class RedisAllocatorCore extends RedisLock {
   }
 
   /** Waits for the replicas to confirm this connection's writes to the pool's node (durability on). */
-  private confirmWrite(what: string): Promise<void> {
-    return this.durability!.confirm(this.connection, this.redisKeys.pool, what);
+  private confirmWrite(what: string, started?: number): Promise<void> {
+    return this.durability!.confirm(this.connection, this.redisKeys.pool, what, started);
   }
 
   /**
@@ -312,12 +319,19 @@ export class RedisAllocatorCore extends RedisLock {
    * best effort: a release that fails too leaves the key only until the lease ends) and the caller
    * gets the error, never a lease a failover could hand to someone else.
    */
-  private async confirmLease(lease: Lease, what: string): Promise<void> {
+  private async confirmLease(lease: Lease, what: string, started: number): Promise<void> {
     try {
-      await this.confirmWrite(what);
+      await this.confirmWrite(what, started);
     } catch (error) {
       if (lease.token !== '') {
-        await this.runPool(scripts.release, ['', lease.key, lease.token]).catch(() => undefined);
+        // Within what is left of the call's bound: a release that cannot make it in time is
+        // abandoned, and the lease ends by itself.
+        const timeoutMs = this.durability!.remainingMs(this.connection, started);
+        await scripts.release
+          .run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, '', lease.key, lease.token], {
+            timeoutMs,
+          })
+          .catch(() => undefined);
       }
       throw error;
     }

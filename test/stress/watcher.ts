@@ -32,7 +32,18 @@ const MAX_REPORTED = 20;
 /** GC step larger than any pool here: these small (listpack) hashes are scanned whole by one call. */
 const FULL_PASS = 1000;
 
+/** Options of `InvariantWatcher`. */
+export interface WatcherOptions {
+  /**
+   * Errors that skip a round instead of ending the watch (the fault suite: Redis is down on
+   * purpose). Default: none — any error is a finding.
+   */
+  tolerate?: (error: unknown) => boolean;
+}
+
 export class InvariantWatcher {
+  /** Rounds skipped because of a tolerated error. */
+  skippedRounds = 0;
   snapshots = 0;
   gcProbes = 0;
   violationCount = 0;
@@ -41,7 +52,10 @@ export class InvariantWatcher {
   private running = false;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly pools: readonly WatchedPool[]) {}
+  constructor(
+    private readonly pools: readonly WatchedPool[],
+    private readonly options: WatcherOptions = {},
+  ) {}
 
   start(): void {
     this.running = true;
@@ -110,14 +124,19 @@ export class InvariantWatcher {
     let nextProbe = 0;
     let nextRepair = Date.now() + REPAIR_SECONDS * 1000;
     while (this.running) {
-      const snapshots = await this.checkOnce();
-      if (Date.now() >= nextProbe) {
-        nextProbe = Date.now() + GC_PROBE_SECONDS * 1000;
-        await Promise.all(this.pools.map((pool, i) => this.probeReclaim(pool, snapshots[i]!)));
-      }
-      if (Date.now() >= nextRepair) {
-        nextRepair = Date.now() + REPAIR_SECONDS * 1000;
-        await this.repairMembership();
+      try {
+        const snapshots = await this.checkOnce();
+        if (Date.now() >= nextProbe) {
+          nextProbe = Date.now() + GC_PROBE_SECONDS * 1000;
+          await Promise.all(this.pools.map((pool, i) => this.probeReclaim(pool, snapshots[i]!)));
+        }
+        if (Date.now() >= nextRepair) {
+          nextRepair = Date.now() + REPAIR_SECONDS * 1000;
+          await this.repairMembership();
+        }
+      } catch (error) {
+        if (!this.options.tolerate?.(error)) throw error;
+        this.skippedRounds++;
       }
       await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));
     }
