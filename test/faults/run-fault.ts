@@ -126,7 +126,8 @@ class Lanes {
         repliedAt,
         this.leaseMs,
       );
-      await pause(10 + Math.random() * 40);
+      // Mostly short holds; one in five is long, so leases are held across every fault.
+      await pause(Math.random() < 0.2 ? 300 + Math.random() * 700 : 10 + Math.random() * 40);
       if (Math.random() < 0.5) await this.renew(allocator, lease, interval);
       this.timeline.released(interval, performance.now());
       await this.call(() => allocator.releaseLease(lease));
