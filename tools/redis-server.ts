@@ -234,7 +234,16 @@ export async function startAofServer(): Promise<AofRedisServer> {
 /** Starts a private replica of the server on `primaryPort` and waits until its link is up. */
 export async function startReplica(primaryPort: number): Promise<PrivateRedisServer> {
   const replica = await startRedisServer({
-    extraArgs: ['--replicaof', '127.0.0.1', String(primaryPort), '--replica-read-only', 'yes'],
+    // No diskless-sync delay: once promoted, this replica serves a full sync at once.
+    extraArgs: [
+      '--replicaof',
+      '127.0.0.1',
+      String(primaryPort),
+      '--replica-read-only',
+      'yes',
+      '--repl-diskless-sync-delay',
+      '0',
+    ],
   });
   try {
     await waitFor(() => redisCli(replica.port, 'INFO', 'replication').includes('master_link_status:up'), 15);

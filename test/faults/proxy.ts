@@ -8,6 +8,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export class RedisProxy {
   readonly port: number;
   private readonly sockets = new Set<Socket>();
+  /** Upstream sockets, whose replies (or replication stream) `hold()` stops forwarding. */
+  private readonly upstreams = new Map<Socket, Socket>();
 
   private constructor(
     private readonly server: Server,
@@ -35,6 +37,17 @@ export class RedisProxy {
     for (const socket of this.sockets) socket.destroy();
   }
 
+  /**
+   * Stops forwarding what the server sends (a network that delays one direction): for a replica
+   * behind this proxy, the replication stream piles up here and is lost when the link is cut.
+   */
+  hold(): void {
+    for (const [upstream, client] of this.upstreams) {
+      upstream.unpipe(client);
+      upstream.pause();
+    }
+  }
+
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -52,6 +65,8 @@ export class RedisProxy {
         upstream.destroy();
       });
     }
+    this.upstreams.set(upstream, client);
+    upstream.on('close', () => this.upstreams.delete(upstream));
     client.pipe(upstream);
     upstream.pipe(client);
   }
