@@ -87,6 +87,9 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
       '--save',
       '',
       ...persistence,
+      // A replica's full sync starts at once instead of waiting 5 s for other replicas.
+      '--repl-diskless-sync-delay',
+      '0',
       '--dir',
       dir,
       '--loglevel',
@@ -234,16 +237,7 @@ export async function startAofServer(): Promise<AofRedisServer> {
 /** Starts a private replica of the server on `primaryPort` and waits until its link is up. */
 export async function startReplica(primaryPort: number): Promise<PrivateRedisServer> {
   const replica = await startRedisServer({
-    // No diskless-sync delay: once promoted, this replica serves a full sync at once.
-    extraArgs: [
-      '--replicaof',
-      '127.0.0.1',
-      String(primaryPort),
-      '--replica-read-only',
-      'yes',
-      '--repl-diskless-sync-delay',
-      '0',
-    ],
+    extraArgs: ['--replicaof', '127.0.0.1', String(primaryPort), '--replica-read-only', 'yes'],
   });
   try {
     await waitFor(() => redisCli(replica.port, 'INFO', 'replication').includes('master_link_status:up'), 15);
