@@ -33,6 +33,8 @@ export interface FaultRun {
   operationTimeout?: number;
   leaseSeconds?: number;
   durability?: DurabilityOptions;
+  /** Longest of the long holds (one hold in five), in seconds; default 1. */
+  longHold?: number;
   /** INV-6 probe window of the watcher (0 = no INV-6 conclusions, e.g. across a failover). */
   reclaimWindow?: number;
   /** Seconds within which every pool must serve again after the fault ends. */
@@ -86,6 +88,7 @@ class Lanes {
   constructor(
     readonly timeline: LeaseTimeline,
     private readonly leaseMs: number,
+    private readonly longHoldMs: number,
   ) {}
 
   async call<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
@@ -127,7 +130,8 @@ class Lanes {
         this.leaseMs,
       );
       // Mostly short holds; one in five is long, so leases are held across every fault.
-      await pause(Math.random() < 0.2 ? 300 + Math.random() * 700 : 10 + Math.random() * 40);
+      const long = Math.random() < 0.2;
+      await pause(long ? this.longHoldMs * (0.3 + 0.7 * Math.random()) : 10 + Math.random() * 40);
       if (Math.random() < 0.5) await this.renew(allocator, lease, interval);
       this.timeline.released(interval, performance.now());
       await this.call(() => allocator.releaseLease(lease));
@@ -152,7 +156,7 @@ export async function runFault(run: FaultRun): Promise<FaultReport> {
   const admin = openIoredis(run.target);
   opened.push(admin);
   const timeline = new LeaseTimeline();
-  const lanes = new Lanes(timeline, leaseSeconds * 1000);
+  const lanes = new Lanes(timeline, leaseSeconds * 1000, (run.longHold ?? 1) * 1000);
   const keys = Array.from({ length: POOL_KEYS }, (_, i) => `r${i}`);
   const pools: PoolReport[] = run.prefixes.map((prefix) => ({ prefix, grants: [] }));
   const watched = run.prefixes.map((prefix) => {
