@@ -121,10 +121,9 @@ class Lanes {
       const lease: Lease = got.value;
       const repliedAt = performance.now();
       pool.grants.push(repliedAt);
+      const { key, token } = lease;
       const interval = this.timeline.acquired(
-        lease.key,
-        lease.token,
-        holder,
+        { pool: pool.prefix, key, token, holder },
         sentAt,
         repliedAt,
         this.leaseMs,

@@ -13,6 +13,8 @@
 
 /** One holder's guaranteed interval of one key, in `performance.now()` milliseconds. */
 export interface LeaseInterval {
+  /** The pool (its prefix): keys of different pools are different resources. */
+  readonly pool: string;
   readonly key: string;
   readonly token: string;
   readonly holder: string;
@@ -24,11 +26,16 @@ export class LeaseTimeline {
   private readonly intervals: LeaseInterval[] = [];
 
   /**
-   * A malloc of `key` sent at `sentAt` answered at `repliedAt` with a lease of `ttlMs`.
+   * A malloc sent at `sentAt` answered at `repliedAt` with a lease of `ttlMs` on `lease.key`.
    * @returns the interval, to renew or release later.
    */
-  acquired(key: string, token: string, holder: string, sentAt: number, repliedAt: number, ttlMs: number) {
-    const interval: LeaseInterval = { key, token, holder, start: repliedAt, end: sentAt + ttlMs };
+  acquired(
+    lease: { pool: string; key: string; token: string; holder: string },
+    sentAt: number,
+    repliedAt: number,
+    ttlMs: number,
+  ): LeaseInterval {
+    const interval: LeaseInterval = { ...lease, start: repliedAt, end: sentAt + ttlMs };
     this.intervals.push(interval);
     return interval;
   }
@@ -57,9 +64,10 @@ export class LeaseTimeline {
     const byKey = new Map<string, LeaseInterval[]>();
     for (const interval of this.intervals) {
       if (interval.end <= interval.start) continue; // released or expired before it was answered
-      const list = byKey.get(interval.key) ?? [];
+      const resource = `${interval.pool} ${interval.key}`;
+      const list = byKey.get(resource) ?? [];
       list.push(interval);
-      byKey.set(interval.key, list);
+      byKey.set(resource, list);
     }
     const found: string[] = [];
     for (const [key, list] of byKey) {
