@@ -6,6 +6,7 @@
 import { ClientNotReadyError } from '../errors.js';
 import { mapClientError } from './errors.js';
 import { normalizeReply } from './reply.js';
+import { hashSlot } from './slot.js';
 import type {
   DedicatedConnection,
   NodeRedisLikeClient,
@@ -17,6 +18,10 @@ import type {
 
 type ClientSend = { sendCommand(argv: string[]): Promise<unknown> };
 type SentinelSend = { sendCommand(isReadonly: boolean, argv: string[]): Promise<unknown> };
+type ClusterNodes = {
+  getSlotMaster(slot: number): unknown;
+  nodeClient(node: unknown): Promise<ClientSend> | ClientSend;
+};
 type ClusterSend = {
   sendCommand(firstKey: string | undefined, isReadonly: boolean, argv: string[]): Promise<unknown>;
 };
@@ -30,6 +35,9 @@ type NodeRedisAny = (NodeRedisLikeClient | NodeRedisLikeCluster) & {
 };
 
 /** Which node-redis factory made the client: their `sendCommand` signatures differ. */
+/** Commands that name no key, so a cluster client would not route them to the write's node. */
+const KEYLESS_ROUTED = new Set(['WAIT']);
+
 export type NodeRedisKind = 'client' | 'cluster' | 'sentinel';
 
 export class NodeRedisConnection implements RedisConnection {
@@ -60,7 +68,9 @@ export class NodeRedisConnection implements RedisConnection {
     try {
       // A sentinel client sends on its leased master connection; with the default
       // `masterPoolSize: 1` that is one connection, so `WAIT` follows the writes it confirms.
-      if (this.kind === 'cluster')
+      if (this.kind === 'cluster' && routingKey !== undefined && KEYLESS_ROUTED.has(command))
+        reply = this.sendToSlotMaster(routingKey, argv);
+      else if (this.kind === 'cluster')
         reply = (this.client as unknown as ClusterSend).sendCommand(routingKey, false, argv);
       else if (this.kind === 'sentinel')
         reply = (this.client as unknown as SentinelSend).sendCommand(false, argv);
@@ -72,6 +82,16 @@ export class NodeRedisConnection implements RedisConnection {
     return reply.then(normalizeReply, (error: unknown) => {
       throw mapClientError(error, command);
     });
+  }
+
+  /**
+   * Sends on the cluster's own connection to the master of `key`'s slot: `WAIT` must follow the
+   * write on the connection that carried it (node-redis 6 would otherwise send it to every shard).
+   */
+  private async sendToSlotMaster(key: string, argv: string[]): Promise<unknown> {
+    const cluster = this.client as unknown as ClusterNodes;
+    const master = cluster.getSlotMaster(hashSlot(key));
+    return (await cluster.nodeClient(master)).sendCommand(argv);
   }
 
   async openDedicated(): Promise<DedicatedConnection> {
