@@ -7,13 +7,15 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedisServer, startRedisServer } from '../../tools/redis-server.js';
 import { FAMILIES } from './clients.js';
-import { CASE_TIMEOUT_MS, FAULT_SECONDS } from './config.js';
+import { CASE_TIMEOUT_MS, FAULT_SECONDS, SETTLE_MARGIN_SECONDS } from './config.js';
 import { expectSurvived } from './expect.js';
 import { pause, runFault } from './run-fault.js';
 
 const OPERATION_TIMEOUT = 0.5;
 const LEASE_SECONDS = 1;
 const SLEEP_SECONDS = 1.5;
+/** Longer than operationTimeout + the settle margin, so the unbounded run must exceed it. */
+const UNBOUNDED_SLEEP_SECONDS = 2.5;
 /** Stated recovery bound: a lease of a key an unanswered malloc took, plus a reconnect. */
 const RECOVERY_SECONDS = LEASE_SECONDS + 2;
 
@@ -51,6 +53,35 @@ describe.each(FAMILIES)('fault 3, DEBUG SLEEP (%s)', (family) => {
         // The stall was felt: calls timed out instead of hanging.
         expect(report.errors.OperationTimeoutError ?? 0).toBeGreaterThan(0);
         expect(report.recovery).toBeLessThanOrEqual(RECOVERY_SECONDS);
+      } finally {
+        admin.disconnect();
+      }
+    },
+    CASE_TIMEOUT_MS,
+  );
+});
+
+describe('fault 3 without operationTimeout (the settle check on a deliberate gap)', () => {
+  it(
+    'the same stall holds callers for the whole sleep, past any bound',
+    async () => {
+      const admin = new Redis(server.port, '127.0.0.1');
+      try {
+        const report = await runFault({
+          family: 'ioredis',
+          target: { kind: 'server', port: server.port },
+          prefixes: ['faults:sleep:unbounded'],
+          operationTimeout: Number.POSITIVE_INFINITY,
+          leaseSeconds: LEASE_SECONDS,
+          recoveryBound: RECOVERY_SECONDS,
+          inject: async () => {
+            await admin.call('DEBUG', 'SLEEP', String(UNBOUNDED_SLEEP_SECONDS));
+            return 1;
+          },
+        });
+        // expectSurvived would fail here: the slowest call waited out the whole stall.
+        expect(report.slowestSettle).toBeGreaterThan(OPERATION_TIMEOUT + SETTLE_MARGIN_SECONDS);
+        expect(report.errors.OperationTimeoutError ?? 0).toBe(0);
       } finally {
         admin.disconnect();
       }
