@@ -4,7 +4,7 @@
  */
 
 /** Seconds of fault injection per case. */
-export const FAULT_SECONDS = Number(process.env.FAULT_SECONDS ?? 2);
+export const FAULT_SECONDS = Number(process.env.FAULT_SECONDS ?? 1);
 /** Seconds of load before the first fault. */
 export const WARMUP_SECONDS = 0.5;
 /** Seconds of load after the pool served again, before the run stops. */
