@@ -1,8 +1,9 @@
 /**
  * Cost of the operation timeout on the hot path: mallocKey + freeKeys at concurrency 64, with the
- * timeout decorator (the default `operationTimeout`) against the same allocator without it
- * (`Infinity`), interleaved round by round in one run on one private Redis.
- * Run: `npm run build && node bench/operation-timeout.mjs` (ROUNDS, SECONDS env override).
+ * timeout (the default `operationTimeout`) against the same allocator without it (`Infinity`),
+ * and optionally against another build of the library (`BASELINE=<path to its dist/index.js>`,
+ * e.g. main before this change), interleaved round by round in one run on one private Redis.
+ * Run: `npm run build && node bench/operation-timeout.mjs` (ROUNDS, SECONDS override).
  */
 import { RedisAllocator } from 'redis-allocator';
 import { costedThroughput, interleave } from './lib/measure.js';
@@ -13,35 +14,45 @@ import { fillPool, mallocFreePair, resourceKeys } from './lib/subjects.js';
 const CONCURRENCY = 64;
 const ROUNDS = Number(process.env.ROUNDS ?? 6);
 const SECONDS = Number(process.env.SECONDS ?? 2);
+const BASELINE = process.env.BASELINE;
 
 const env = await openBenchRedis();
 try {
   const client = await env.client();
   const keys = resourceKeys(1000);
   const prefix = `bench:optimeout:${process.pid}`;
-  const bare = new RedisAllocator(client, `${prefix}:bare`, { operationTimeout: Number.POSITIVE_INFINITY });
-  const bounded = new RedisAllocator(client, `${prefix}:bounded`);
-  await fillPool(bare, keys);
-  await fillPool(bounded, keys);
-  const ops = { bare: mallocFreePair(bare), bounded: mallocFreePair(bounded) };
-  await costedThroughput(ops.bare, CONCURRENCY, 1, () => serverCpuSeconds(client)); // warm-up
-  await costedThroughput(ops.bounded, CONCURRENCY, 1, () => serverCpuSeconds(client));
-  const runs = await interleave(['bare', 'bounded'] as const, ROUNDS, (subject) =>
-    costedThroughput(ops[subject], CONCURRENCY, SECONDS, () => serverCpuSeconds(client)),
+  const allocators: Record<string, RedisAllocator> = {
+    unbounded: new RedisAllocator(client, `${prefix}:unbounded`, {
+      operationTimeout: Number.POSITIVE_INFINITY,
+    }),
+    bounded: new RedisAllocator(client, `${prefix}:bounded`),
+  };
+  if (BASELINE) {
+    const baseline = (await import(BASELINE)) as { RedisAllocator: typeof RedisAllocator };
+    allocators.baseline = new baseline.RedisAllocator(client, `${prefix}:baseline`);
+  }
+  const subjects = Object.keys(allocators);
+  for (const allocator of Object.values(allocators)) await fillPool(allocator, keys);
+  const ops = Object.fromEntries(subjects.map((s) => [s, mallocFreePair(allocators[s]!)]));
+  for (const subject of subjects)
+    await costedThroughput(ops[subject]!, CONCURRENCY, 1, () => serverCpuSeconds(client));
+  const runs = await interleave(subjects, ROUNDS, (subject) =>
+    costedThroughput(ops[subject]!, CONCURRENCY, SECONDS, () => serverCpuSeconds(client)),
   );
-  const rate = (subject: 'bare' | 'bounded') => runs[subject].map((run) => run.opsPerSecond);
-  const cpu = (subject: 'bare' | 'bounded') => median(runs[subject].map((run) => run.clientCpu));
+  const rate = (subject: string) => runs[subject]!.map((run) => run.opsPerSecond);
   console.log(`mallocKey + freeKeys, concurrency ${CONCURRENCY}, ${ROUNDS} rounds × ${SECONDS} s`);
-  console.log(
-    `  operationTimeout: Infinity  ${median(rate('bare')).toFixed(0)} pairs/s, client ${cpu('bare').toFixed(1)} µs/pair`,
-  );
-  console.log(
-    `  operationTimeout: default   ${median(rate('bounded')).toFixed(0)} pairs/s, client ${cpu('bounded').toFixed(1)} µs/pair`,
-  );
-  console.log(
-    `  throughput ratio bounded/bare (median of paired rounds): ${median(pairedRatios(rate('bounded'), rate('bare'))).toFixed(3)}`,
-  );
-  await Promise.all([bare.clear(), bounded.clear()]);
+  for (const subject of subjects) {
+    const cpu = median(runs[subject]!.map((run) => run.clientCpu));
+    console.log(
+      `  ${subject.padEnd(10)} ${median(rate(subject)).toFixed(0)} pairs/s, client ${cpu.toFixed(1)} µs/pair`,
+    );
+  }
+  const reference = BASELINE ? 'baseline' : 'unbounded';
+  for (const subject of subjects.filter((s) => s !== reference)) {
+    const ratio = median(pairedRatios(rate(subject), rate(reference)));
+    console.log(`  ${subject}/${reference} (median of paired rounds): ${ratio.toFixed(3)}`);
+  }
+  await Promise.all(Object.values(allocators).map((allocator) => allocator.clear()));
 } finally {
   await env.close();
 }
