@@ -34,6 +34,16 @@ export interface BenchConfig {
     seconds: number;
     warmupSeconds: number;
   };
+  fleet: {
+    /** Client processes, each with its own connection. */
+    processes: number;
+    /** Closed loops per process. */
+    inFlight: number;
+    poolSize: number;
+    rounds: number;
+    seconds: number;
+    warmupSeconds: number;
+  };
   memory: { count: number };
   profile: { operations: number };
 }
@@ -66,6 +76,7 @@ export const FULL: BenchConfig = {
     seconds: 3,
     warmupSeconds: 0.5,
   },
+  fleet: { processes: 3, inFlight: 64, poolSize: 1000, rounds: 5, seconds: 2, warmupSeconds: 0.5 },
   memory: { count: 100_000 },
   profile: { operations: 1000 },
 };
@@ -100,6 +111,9 @@ export const CHECK: BenchConfig = {
     seconds: 1,
     warmupSeconds: 0.3,
   },
+  // Redis µs per pair is a ratio of server counters: stable even in short rounds. Same fleet
+  // shape as the full run: redis-semaphore's cost depends on its holder count (listpack ≤ 128).
+  fleet: { processes: 3, inFlight: 64, poolSize: 1000, rounds: 3, seconds: 0.3, warmupSeconds: 0.2 },
   memory: { count: 100_000 },
   profile: { operations: 300 },
 };

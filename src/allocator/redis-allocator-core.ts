@@ -17,7 +17,17 @@ import {
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
+import { Coalescer } from './coalescer.js';
+import { confirmLeases } from './durable-leases.js';
 import { allocatorScripts as scripts } from './scripts.js';
+
+/** The options every caller of one coalesced malloc shares. */
+interface MallocOptions {
+  ttl: number;
+  gcCount: number;
+  gcGateMs: number;
+}
+
 import type {
   AcquireLeaseOptions,
   AllocatorCoreOptions,
@@ -33,8 +43,15 @@ export class RedisAllocatorCore extends RedisLock {
   readonly shared: boolean;
   /** Every Redis key name of this allocator. */
   readonly redisKeys: AllocatorKeys;
-  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate. */
+  /** KEYS of malloc and gc: pool, head, tail, GC cursor, GC gate. */
   private readonly scriptKeys: readonly string[];
+  /** KEYS of the other pool scripts: pool, head, tail (each KEYS element costs Redis time per call). */
+  private readonly listKeys: readonly string[];
+
+  /** Coalesces concurrent unnamed exclusive mallocs into one script call; absent when disabled. */
+  readonly #coalescer: Coalescer<MallocOptions, string, string | null> | undefined;
+  /** Coalesces concurrent `freeKeys` calls (same lifetime option) into one free script call. */
+  readonly #freeCoalescer: Coalescer<string | number, readonly string[], void> | undefined;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -51,6 +68,26 @@ export class RedisAllocatorCore extends RedisLock {
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
     const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
     this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
+    this.listKeys = [pool, head, tail];
+    if (options.coalesce ?? true) {
+      this.#coalescer = new Coalescer(async (batch, tokens) => {
+        const started = this.durability === undefined ? 0 : performance.now();
+        const keys = await this.#runMalloc(batch, tokens);
+        // One WAIT confirms the whole batch; unconfirmed, every caller of it fails closed.
+        if (this.durability !== undefined && keys.length > 0) {
+          await this.#confirmLeases(
+            keys.map((key, i) => ({ key, token: tokens[i]! })),
+            started,
+          );
+        }
+        return tokens.map((_, i) => keys[i] ?? null);
+      });
+      this.#freeCoalescer = new Coalescer(async (lifetime, keyLists) => {
+        await this.runPool(scripts.free, [lifetime, ...keyLists.flat()]);
+        if (this.durability !== undefined) await this.confirmWrite('freeKeys');
+        return keyLists.map(() => undefined);
+      });
+    }
   }
 
   // ---- membership -------------------------------------------------------------------------
@@ -116,7 +153,7 @@ export class RedisAllocatorCore extends RedisLock {
 
   /** Empties the pool (hash and pointers, atomically). Locks and bindings are left to expire. */
   async clear(): Promise<void> {
-    await scripts.clear.run(this.connection, this.scriptKeys, []);
+    await scripts.clear.run(this.connection, this.listKeys, []);
     if (this.durability !== undefined) await this.confirmWrite('clear');
   }
 
@@ -147,22 +184,39 @@ export class RedisAllocatorCore extends RedisLock {
     }
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
-    const { lockPrefix, bindPrefix } = this.redisKeys;
+    if (this.#coalescer !== undefined && name === '' && !this.shared) {
+      const key = await this.#coalescer.request(
+        `${ttl}|${gcCount}|${gcGateMs}`,
+        { ttl, gcCount, gcGateMs },
+        token,
+      );
+      return key === null ? null : { key, token };
+    }
+    const { bindPrefix } = this.redisKeys;
+    const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
     const started = this.durability === undefined ? 0 : performance.now();
-    const key = (await scripts.malloc.run(this.connection, this.scriptKeys, [
-      lockPrefix,
-      bindPrefix,
+    const [key] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
+    if (key === undefined) return null;
+    if (this.durability !== undefined) await this.#confirmLeases([{ key, token }], started);
+    return { key, token };
+  }
+
+  /**
+   * One malloc script call handing out up to `tokens.length` keys, the i-th locked with the i-th
+   * token. malloc.lua's trailing arguments are optional: each ARGV element costs Redis time.
+   */
+  #runMalloc(options: MallocOptions, tokens: readonly string[], binding: readonly (string | number)[] = []) {
+    const { ttl, gcCount, gcGateMs } = options;
+    const args: (string | number)[] = [
+      this.redisKeys.lockPrefix,
       this.shared ? '1' : '0',
       ttl,
-      token,
-      name,
-      bindTtl,
-      gcCount,
-      gcGateMs,
-    ])) as string | null;
-    if (key === null) return null;
-    if (this.durability !== undefined) await this.confirmLease({ key, token }, 'malloc', started);
-    return { key, token };
+      tokens.length,
+      ...tokens,
+    ];
+    if (gcCount > 0 || binding.length > 0) args.push(gcCount, gcGateMs);
+    args.push(...binding);
+    return scripts.malloc.run(this.connection, this.scriptKeys, args) as Promise<string[]>;
   }
 
   /**
@@ -177,7 +231,7 @@ export class RedisAllocatorCore extends RedisLock {
     const started = this.durability === undefined ? 0 : performance.now();
     const acquired = await this.runPool(scripts.acquireKey, [ttl, token, key]);
     if (acquired !== 1) return null;
-    if (this.durability !== undefined) await this.confirmLease({ key, token }, 'acquireKey', started);
+    if (this.durability !== undefined) await this.#confirmLeases([{ key, token }], started);
     return { key, token };
   }
 
@@ -224,6 +278,8 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKeys(keys);
     const lifetime = this.freeLifetime(options);
     if (keys.length === 0) return;
+    if (this.#freeCoalescer !== undefined)
+      return this.#freeCoalescer.request(String(lifetime), lifetime, keys);
     await this.runPool(scripts.free, [lifetime, ...keys]);
     if (this.durability !== undefined) await this.confirmWrite('freeKeys');
   }
@@ -267,7 +323,8 @@ export class RedisAllocatorCore extends RedisLock {
     if (!Number.isInteger(count) || count <= 0) {
       throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
     }
-    const reclaimed = (await this.runPool(scripts.gc, [count])) as number;
+    const { lockPrefix } = this.redisKeys;
+    const reclaimed = (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
     if (this.durability !== undefined) await this.confirmWrite('gc');
     return reclaimed;
   }
@@ -306,7 +363,7 @@ export class RedisAllocatorCore extends RedisLock {
   // ---- internals ----------------------------------------------------------------------------
 
   private runPool(script: (typeof scripts)[keyof typeof scripts], args: readonly (string | number)[]) {
-    return script.run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]);
+    return script.run(this.connection, this.listKeys, [this.redisKeys.lockPrefix, ...args]);
   }
 
   /** Waits for the replicas to confirm this connection's writes to the pool's node (durability on). */
@@ -314,27 +371,24 @@ export class RedisAllocatorCore extends RedisLock {
     return this.durability!.confirm(this.connection, this.redisKeys.pool, what, started);
   }
 
-  /**
-   * Durability for a new lease: unless the replicas confirm it, it is released again (token-checked,
-   * best effort: a release that fails too leaves the key only until the lease ends) and the caller
-   * gets the error, never a lease a failover could hand to someone else.
-   */
-  private async confirmLease(lease: Lease, what: string, started: number): Promise<void> {
-    try {
-      await this.confirmWrite(what, started);
-    } catch (error) {
-      if (lease.token !== '') {
-        // Within what is left of the call's bound: a release that cannot make it in time is
-        // abandoned, and the lease ends by itself.
-        const timeoutMs = this.durability!.remainingMs(this.connection, started);
-        await scripts.release
-          .run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, '', lease.key, lease.token], {
+  /** New leases: confirmed by the replicas, or released again and the error thrown. */
+  #confirmLeases(leases: readonly Lease[], started: number): Promise<void> {
+    return confirmLeases(
+      this.durability!,
+      this.connection,
+      this.redisKeys.pool,
+      leases,
+      started,
+      (lease, timeoutMs) =>
+        scripts.release.run(
+          this.connection,
+          this.listKeys,
+          [this.redisKeys.lockPrefix, '', lease.key, lease.token],
+          {
             timeoutMs,
-          })
-          .catch(() => undefined);
-      }
-      throw error;
-    }
+          },
+        ),
+    );
   }
 
   /** "" keeps each entry's lifetime; otherwise whole seconds (0 = never expires). */

@@ -7,22 +7,29 @@
 import { createHash } from 'node:crypto';
 import type { RedisConnection, RedisReply, SendOptions } from '../client/index.js';
 import poolInclude from './includes/pool.lua';
+import poolEditInclude from './includes/pool-edit.lua';
 
 /** Shared helpers a script pulls in with a line `-- @include <name>`. */
-const INCLUDES: Readonly<Record<string, string>> = { pool: poolInclude };
+const INCLUDES: Readonly<Record<string, string>> = { pool: poolInclude, 'pool-edit': poolEditInclude };
 
-const INCLUDE_LINE = /^--\s*@include\s+(\w+)\s*$/gm;
+/** An include line; it may be indented (malloc includes its rare-path helpers inside a function). */
+const INCLUDE_LINE = /^[ \t]*--\s*@include\s+([\w-]+)\s*$/gm;
 
 /**
- * Replaces every `-- @include <name>` line with the parts of the include the script uses (one
- * level; includes do not nest).
+ * Replaces every `-- @include <name>` line with the parts of that include the script uses.
+ * Includes do not nest, but their helpers may use each other's: the paragraphs kept are those the
+ * script needs across all its includes, each written at its own include line.
  */
-export function composeScript(name: string, body: string): string {
-  return body.replace(INCLUDE_LINE, (_line, include: string) => {
-    const text = INCLUDES[include];
-    if (text === undefined) throw new Error(`script ${name}: unknown include "${include}"`);
-    return usedParagraphs(text, body);
-  });
+export function composeScript(name: string, body: string, includes = INCLUDES): string {
+  const names = [...body.matchAll(INCLUDE_LINE)].map((match) => match[1]!);
+  for (const include of names) {
+    if (includes[include] === undefined) throw new Error(`script ${name}: unknown include "${include}"`);
+  }
+  const kept = usedParagraphsOf(
+    names.map((include) => includes[include]!),
+    body,
+  );
+  return body.replace(INCLUDE_LINE, (_line, include: string) => kept[names.indexOf(include)]!);
 }
 
 /**
@@ -33,10 +40,17 @@ export function composeScript(name: string, body: string): string {
  * closure created for nothing on the hot path.
  */
 export function usedParagraphs(include: string, body: string): string {
-  const paragraphs = include
-    .split(/\n\s*\n/)
-    .map((text) => ({ text, names: definedNames(text) }))
-    .filter((paragraph) => paragraph.names.length > 0);
+  return usedParagraphsOf([include], body)[0]!;
+}
+
+/** `usedParagraphs` over several includes at once: a paragraph of one may need another's. */
+function usedParagraphsOf(includes: readonly string[], body: string): string[] {
+  const paragraphs = includes.flatMap((text, source) =>
+    text
+      .split(/\n\s*\n/)
+      .map((paragraph) => ({ source, text: paragraph, names: definedNames(paragraph) }))
+      .filter((paragraph) => paragraph.names.length > 0),
+  );
   const kept = new Set<number>();
   let searched = stripComments(body);
   for (let changed = true; changed; ) {
@@ -48,10 +62,12 @@ export function usedParagraphs(include: string, body: string): string {
       changed = true;
     });
   }
-  return paragraphs
-    .filter((_, index) => kept.has(index))
-    .map((paragraph) => paragraph.text)
-    .join('\n\n');
+  return includes.map((_, source) =>
+    paragraphs
+      .filter((paragraph, index) => paragraph.source === source && kept.has(index))
+      .map((paragraph) => paragraph.text)
+      .join('\n\n'),
+  );
 }
 
 const DEFINITION = /^local\s+(?:function\s+(\w+)|([\w\s,]+?)\s*(?:=|$))/gm;

@@ -5,6 +5,7 @@
  * nothing doubled, nothing corrupt.
  */
 import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
 import {
   type DurabilityOptions,
   type Lease,
@@ -169,7 +170,10 @@ export async function runFault(run: FaultRun): Promise<FaultReport> {
   try {
     await Promise.all(watched.map((pool) => pool.allocator.extend(keys)));
     for (let c = 0; c < CLIENTS; c++) opened.push(await openClient(run.family, run.target));
-    watcher = new InvariantWatcher(watched, { tolerate: (error) => error instanceof RedisUnavailableError });
+    // Nobody removes members here: any member missing after a fault is a violation.
+    watcher = new InvariantWatcher(admin.client as Redis, 'faults', watched, {
+      tolerate: (error) => error instanceof RedisUnavailableError,
+    });
     watcher.start();
     opened.slice(1).forEach((client, c) => {
       pools.forEach((pool) => {

@@ -5,11 +5,14 @@
  *
  * What it models: pool membership in Redis hash order, each entry's state (free node / allocated)
  * and expiry, the FIFO free list, locks (owner tokens in exclusive mode, quarantine values in shared
- * mode) with "permanent or timed" TTLs, soft bindings, and GC.
+ * mode) with "permanent or timed" TTLs (and, for timed ones, the TTL written and when, so the
+ * observed PTTL can be bounded), soft bindings, and GC.
  *
  * Time. Redis time cannot be faked, so the model never lets real time decide anything:
- * - every operation takes the server time `now` (seconds) as an input; entry lifetimes computed from
- *   it may differ from the script's own `TIME` by a second or two, which the comparison tolerates;
+ * - every operation takes the server time `now` (seconds) as an input: the time of the snapshot
+ *   before it. The script's own `TIME` lies between that and the next snapshot, so an entry expiry
+ *   it writes may exceed the model's by the whole seconds between the two snapshots and no more;
+ *   the comparison allows exactly that, then the model adopts Redis's value (adoptExpiry);
  * - a sequence uses only lifetimes and TTLs that are permanent (`<= 0`) or long (>= 120 s), so
  *   nothing expires by itself while it runs;
  * - time passing is emulated by explicit operations applied to Redis and to the model alike:
@@ -33,7 +36,9 @@ import {
   type ModelEntry,
   type ModelLease,
   type ModelLock,
+  type ModelTtl,
   type PoolState,
+  type TimedTtl,
 } from './model-state.js';
 
 export class AllocatorModel {
@@ -42,6 +47,8 @@ export class AllocatorModel {
   private freeList: string[] = [];
   private readonly locks = new Map<string, ModelLock>();
   private readonly bindings = new Map<string, ModelBinding>();
+  /** The last timed TTL written to each lock (`lock:<key>`) and binding (`binding:<name>`). */
+  private readonly ttls = new Map<string, ModelTtl>();
 
   constructor(readonly shared: boolean) {}
 
@@ -142,10 +149,10 @@ export class AllocatorModel {
    * Leases one specific member (`acquireKey`, both modes): only a member that has not expired and
    * is not locked. @returns true when it is now locked with `token` and off the free list.
    */
-  acquireKey(key: string, token: string, permanent: boolean, now: number): boolean {
+  acquireKey(key: string, token: string, ttlMs: number, now: number): boolean {
     const entry = this.entries.get(key);
     if (entry === undefined || isExpired(entry, now) || this.locks.has(key)) return false;
-    this.locks.set(key, { value: token, permanent });
+    this.setLock(key, token, ttlMs, now);
     if (entry.free) this.takeOffFreeList(key);
     return true;
   }
@@ -161,11 +168,11 @@ export class AllocatorModel {
   }
 
   /** Token-checked renewal to a new TTL. Token `""` (shared rotation): true, nothing written. */
-  renew(lease: ModelLease, permanent: boolean): boolean {
+  renew(lease: ModelLease, ttlMs: number, now: number): boolean {
     if (lease.token === '') return true;
     const lock = this.locks.get(lease.key);
     if (lock === undefined || lock.value !== lease.token) return false;
-    lock.permanent = permanent;
+    this.setLock(lease.key, lock.value, ttlMs, now);
     return true;
   }
 
@@ -179,8 +186,8 @@ export class AllocatorModel {
 
   // ---- inherited lock methods (shared-mode quarantine) ---------------------------------------
 
-  update(key: string, value: string, permanent: boolean): void {
-    this.locks.set(key, { value, permanent });
+  update(key: string, value: string, ttlMs: number, now: number): void {
+    this.setLock(key, value, ttlMs, now);
   }
 
   unlock(key: string): boolean {
@@ -189,8 +196,8 @@ export class AllocatorModel {
 
   // ---- soft binding -----------------------------------------------------------------------
 
-  updateSoftBind(name: string, key: string, permanent: boolean): void {
-    this.bindings.set(name, { key, permanent });
+  updateSoftBind(name: string, key: string, ttlMs: number, now: number): void {
+    this.setBinding(name, key, ttlMs, now);
   }
 
   unbindSoftBind(name: string): void {
@@ -241,6 +248,24 @@ export class AllocatorModel {
     if (entry === undefined || entry.expiry <= 0) return false;
     entry.expiry = pastSecond;
     return true;
+  }
+
+  /** Redis wrote `expiry` for `key` (within the allowed window): the model takes it over. */
+  adoptExpiry(key: string, expiry: number): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.expiry = expiry;
+  }
+
+  /** Every live timed lock and binding with the TTL the model expects. */
+  timedTtls(): TimedTtl[] {
+    const timed: TimedTtl[] = [];
+    const add = (id: string) => {
+      const ttl = this.ttls.get(id);
+      if (ttl) timed.push({ id, ...ttl });
+    };
+    for (const [key, lock] of this.locks) if (!lock.permanent) add(`lock:${key}`);
+    for (const [name, binding] of this.bindings) if (!binding.permanent) add(`binding:${name}`);
+    return timed;
   }
 
   /** A timed binding runs out. */
@@ -311,11 +336,22 @@ export class AllocatorModel {
   }
 
   private lockFor(key: string, input: MallocInput): void {
-    this.locks.set(key, { value: input.token, permanent: input.leasePermanent });
+    this.setLock(key, input.token, input.leaseTtlMs, input.now);
   }
 
   private bind(name: string, key: string, input: MallocInput): string {
-    if (name !== '') this.bindings.set(name, { key, permanent: input.bindingPermanent });
+    if (name !== '') this.setBinding(name, key, input.bindingTtlMs, input.now);
     return key;
+  }
+
+  /** ttlMs 0 = permanent. */
+  private setLock(key: string, value: string | null, ttlMs: number, now: number): void {
+    this.locks.set(key, { value, permanent: ttlMs === 0 });
+    if (ttlMs > 0) this.ttls.set(`lock:${key}`, { ttlMs, setAt: now });
+  }
+
+  private setBinding(name: string, key: string, ttlMs: number, now: number): void {
+    this.bindings.set(name, { key, permanent: ttlMs === 0 });
+    if (ttlMs > 0) this.ttls.set(`binding:${name}`, { ttlMs, setAt: now });
   }
 }

@@ -13,9 +13,9 @@ import {
 } from '../../src/index.js';
 import { rawClient } from '../helpers/redis.js';
 import { AllocatorModel } from './allocator-model.js';
-import { isPermanent, lifetimeOf } from './model-state.js';
+import { lifetimeOf, ttlMsOf } from './model-state.js';
 import { describeOp, KEYS, NAMES, type Op, show } from './operations.js';
-import { alignWithModel, observeRedis } from './redis-state.js';
+import { alignWithModel, observeRedis, ttlsOutOfBounds } from './redis-state.js';
 
 /** Quarantine as `setUnhealthy` writes it: a timed lock with a non-token value. */
 const QUARANTINE = { value: 'q', timeout: 1000 };
@@ -76,15 +76,24 @@ export class SequenceDriver {
   }
 
   private async checkState(afterFullGc: boolean): Promise<void> {
+    const readStarted = performance.now();
     const snapshot = await takeSnapshot(this.allocator);
     expect(checkInvariants(snapshot, { shared: this.allocator.shared }), 'invariants').toEqual([]);
     // INV-6: a full GC pass leaves no allocated entry without a lock behind.
     if (afterFullGc) expect(reclaimableKeys(snapshot), 'INV-6 after a full GC pass').toEqual([]);
-    const { state, encoding } = await observeRedis(this.allocator, snapshot, KEYS, NAMES);
+    const { state, encoding, pttls } = await observeRedis(this.allocator, snapshot, KEYS, NAMES);
+    const readMs = performance.now() - readStarted;
     // The model's GC and key order assume a listpack hash (allocator-model.ts header).
     expect(encoding ?? 'listpack', 'pool hash encoding').toBe('listpack');
     const expected = this.model.observe();
-    expect(alignWithModel(state, expected), 'Redis state vs model').toEqual(expected);
+    // A script ran between the previous snapshot (the model's clock) and this one.
+    const elapsed = Math.floor(snapshot.now) - Math.floor(this.now);
+    expect(alignWithModel(state, expected, elapsed), 'Redis state vs model').toEqual(expected);
+    expect(
+      ttlsOutOfBounds(this.model.timedTtls(), pttls, snapshot.now, readMs),
+      'lock and binding TTLs vs model',
+    ).toEqual([]);
+    for (const entry of state.entries) this.model.adoptExpiry(entry.key, entry.expiry);
     this.now = snapshot.now;
   }
 
@@ -132,9 +141,9 @@ export class SequenceDriver {
         }
         const expected = model.malloc({
           now,
-          leasePermanent: isPermanent(op.timeout ?? DEFAULTS.leaseTimeout),
+          leaseTtlMs: ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout),
           name: op.name ?? '',
-          bindingPermanent: isPermanent(op.cacheTimeout ?? DEFAULTS.bindingTimeout),
+          bindingTtlMs: ttlMsOf(op.cacheTimeout ?? DEFAULTS.bindingTimeout),
           gc: gcCount > 0,
           token,
         });
@@ -143,9 +152,9 @@ export class SequenceDriver {
       case 'acquireKey': {
         const lease = await real.acquireKey(op.key, { timeout: op.timeout });
         if (lease) this.leases.push(lease);
-        const permanent = isPermanent(op.timeout ?? DEFAULTS.leaseTimeout);
+        const ttlMs = ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout);
         // The token is random: the model takes Redis's (or a placeholder when Redis refused).
-        return [lease !== null, model.acquireKey(op.key, lease?.token ?? 'refused', permanent, now)];
+        return [lease !== null, model.acquireKey(op.key, lease?.token ?? 'refused', ttlMs, now)];
       }
       case 'releaseLease': {
         const lease = this.lease(op.lease);
@@ -154,8 +163,8 @@ export class SequenceDriver {
       }
       case 'renewLease': {
         const lease = this.lease(op.lease);
-        const permanent = isPermanent(op.timeout ?? DEFAULTS.leaseTimeout);
-        return [await real.renewLease(lease, op.timeout), model.renew(lease, permanent)];
+        const ttlMs = ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout);
+        return [await real.renewLease(lease, op.timeout), model.renew(lease, ttlMs, now)];
       }
       case 'freeKeys': {
         const lifetime = op.timeout === undefined ? undefined : lifetimeOf(op.timeout);
@@ -165,7 +174,7 @@ export class SequenceDriver {
       }
       case 'updateSoftBind':
         await real.updateSoftBind(op.name, op.key, op.timeout);
-        model.updateSoftBind(op.name, op.key, isPermanent(op.timeout ?? DEFAULTS.bindingTimeout));
+        model.updateSoftBind(op.name, op.key, ttlMsOf(op.timeout ?? DEFAULTS.bindingTimeout), now);
         return [null, null];
       case 'unbindSoftBind':
         await real.unbindSoftBind(op.name);
@@ -204,7 +213,7 @@ export class SequenceDriver {
       }
       case 'quarantine':
         await real.update(op.key, QUARANTINE);
-        model.update(op.key, QUARANTINE.value, isPermanent(QUARANTINE.timeout));
+        model.update(op.key, QUARANTINE.value, ttlMsOf(QUARANTINE.timeout), now);
         return [null, null];
       case 'unlock':
         return [await real.unlock(op.key), model.unlock(op.key)];

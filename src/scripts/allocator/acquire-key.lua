@@ -9,6 +9,7 @@
 --          has expired, or is held by someone else (whose lease is left alone).
 
 -- @include pool
+-- @include pool-edit
 
 local item = ARGV[4]
 local value = rcall('HGET', poolKey, item)

@@ -7,5 +7,6 @@
 -- Returns  the number of leases reclaimed (allocated entries without a lock put back on the free list).
 
 -- @include pool
+-- @include pool-edit
 
 return gcStep(KEYS[4], tonumber(ARGV[2]))
