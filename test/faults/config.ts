@@ -6,9 +6,9 @@
 /** Seconds of fault injection per case. */
 export const FAULT_SECONDS = Number(process.env.FAULT_SECONDS ?? 1);
 /** Seconds of load before the first fault. */
-export const WARMUP_SECONDS = 0.5;
+export const WARMUP_SECONDS = 0.3;
 /** Seconds of load after the pool served again, before the run stops. */
-export const TAIL_SECONDS = 0.5;
+export const TAIL_SECONDS = 0.3;
 /** `operationTimeout` of every client under test, in seconds. */
 export const OPERATION_TIMEOUT = 1;
 /** Lease TTL of every allocation, in seconds. */
