@@ -34,15 +34,16 @@ type NodeRedisAny = (NodeRedisLikeClient | NodeRedisLikeCluster) & {
   destroy?(): void;
 };
 
-/** Which node-redis factory made the client: their `sendCommand` signatures differ. */
 /** Commands that name no key, so a cluster client would not route them to the write's node. */
 const KEYLESS_ROUTED = new Set(['WAIT']);
 
+/** Which node-redis factory made the client: their `sendCommand` signatures differ. */
 export type NodeRedisKind = 'client' | 'cluster' | 'sentinel';
 
 export class NodeRedisConnection implements RedisConnection {
   readonly family = 'node-redis' as const;
   readonly operationTimeoutMs = Number.POSITIVE_INFINITY;
+  readonly isCluster: boolean;
 
   constructor(
     protected readonly client: NodeRedisAny,
@@ -50,8 +51,6 @@ export class NodeRedisConnection implements RedisConnection {
   ) {
     this.isCluster = kind === 'cluster';
   }
-
-  readonly isCluster: boolean;
 
   /** On a cluster, `routingKey` picks the slot's master for keyless commands (`WAIT`) too. */
   send(command: string, args: readonly RedisArg[], routingKey?: string): Promise<RedisReply> {
