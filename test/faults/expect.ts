@@ -6,17 +6,25 @@ import { describeReport, type FaultReport } from './run-fault.js';
 export interface Bounds {
   /** What each call must settle within before the margin: operationTimeout (+ durability.timeout). */
   settle: number;
-  /** Whether the case requires zero double allocations (false only when it measures them). */
-  exclusive?: boolean;
+  /**
+   * The case loses acknowledged writes on purpose (a failover without durability) and measures
+   * what that costs: double allocations and members the promoted replica never received are
+   * reported, not failed; every other invariant must still hold.
+   */
+  lossy?: boolean;
 }
+
+/** Violations that are lost writes, not corruption: members the promoted replica never got. */
+const LOST_WRITE = /disappeared, and no worker removed it/;
 
 export function expectSurvived(label: string, report: FaultReport, bounds: Bounds, extra = ''): void {
   console.log(describeReport(label, report, extra));
   expect(report.unexpected, 'errors other than RedisUnavailableError').toEqual([]);
   expect(report.faults, 'faults injected').toBeGreaterThan(0);
   expect(report.timeline.count, 'leases granted').toBeGreaterThan(0);
-  if (bounds.exclusive !== false) expect(report.doubles, 'double allocations').toEqual([]);
-  expect(report.violations, 'invariant violations').toEqual([]);
+  if (!bounds.lossy) expect(report.doubles, 'double allocations').toEqual([]);
+  const violations = bounds.lossy ? report.violations.filter((v) => !LOST_WRITE.test(v)) : report.violations;
+  expect(violations, 'invariant violations').toEqual([]);
   expect(report.slowestSettle, 'slowest settle (s)').toBeLessThanOrEqual(
     bounds.settle + SETTLE_MARGIN_SECONDS,
   );

@@ -7,8 +7,10 @@ import { Redis } from 'ioredis';
 import {
   type PrivateRedisServer,
   promoteReplica,
+  redisCli,
   startRedisServer,
   startReplica,
+  waitFor,
 } from '../../tools/redis-server.js';
 import { RedisProxy } from './proxy.js';
 
@@ -65,6 +67,9 @@ export interface Failover {
  * operator promotes the replica (`REPLICAOF NO ONE`).
  */
 export async function failOver(set: ReplicatedSet, lagMs: number): Promise<Failover> {
+  // Start from a replica that caught up, so the lag is the stall's, not the loaded machine's.
+  const target = replicationOffset(set.primary.port, 'master_repl_offset');
+  await waitFor(() => replicationOffset(set.replica.port, 'slave_repl_offset') >= target, 10);
   set.link.hold();
   await new Promise((resolve) => setTimeout(resolve, lagMs));
   const killAt = performance.now();
@@ -77,6 +82,12 @@ export async function failOver(set: ReplicatedSet, lagMs: number): Promise<Failo
       added.push(await startReplica(set.replica.port));
     },
   };
+}
+
+/** A replication offset from `INFO replication` (`master_repl_offset` / `slave_repl_offset`). */
+function replicationOffset(port: number, field: string): number {
+  const match = new RegExp(`${field}:(\\d+)`).exec(redisCli(port, 'INFO', 'replication'));
+  return match ? Number(match[1]) : -1;
 }
 
 /** A direct client on one server (for checks right after a failover). */
