@@ -46,6 +46,7 @@ async function failoverRun(family: (typeof FAMILIES)[number], durable: boolean) 
     target: { kind: 'server', port: proxy.port },
     prefixes: [prefix],
     durability: durable ? DURABILITY : undefined,
+    longHold: LEASE_SECONDS - 0.5, // leases held across the failover
     reclaimWindow: 0, // GC probes cannot conclude across a change of primary
     recoveryBound: RECOVERY_SECONDS,
     inject: async ({ timeline }) => {

@@ -81,6 +81,9 @@ type Outcome<T> = { ok: true; value: T } | { ok: false };
 
 class Lanes {
   running = true;
+  /** Resolves when the run stops, so that a lane in a long hold lets go at once. */
+  readonly #stopped: Promise<void>;
+  #stop: () => void = () => undefined;
   operations = 0;
   slowestMs = 0;
   readonly errors: Record<string, number> = {};
@@ -90,7 +93,16 @@ class Lanes {
     readonly timeline: LeaseTimeline,
     private readonly leaseMs: number,
     private readonly longHoldMs: number,
-  ) {}
+  ) {
+    this.#stopped = new Promise((resolve) => {
+      this.#stop = resolve;
+    });
+  }
+
+  stop(): void {
+    this.running = false;
+    this.#stop();
+  }
 
   async call<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
     const started = performance.now();
@@ -131,7 +143,10 @@ class Lanes {
       );
       // Mostly short holds; one in five is long, so leases are held across every fault.
       const long = Math.random() < 0.2;
-      await pause(long ? this.longHoldMs * (0.3 + 0.7 * Math.random()) : 10 + Math.random() * 40);
+      await Promise.race([
+        pause(long ? this.longHoldMs * (0.3 + 0.7 * Math.random()) : 10 + Math.random() * 40),
+        this.#stopped,
+      ]);
       if (Math.random() < 0.5) await this.renew(allocator, lease, interval);
       this.timeline.released(interval, performance.now());
       await this.call(() => allocator.releaseLease(lease));
@@ -201,7 +216,7 @@ export async function runFault(run: FaultRun): Promise<FaultReport> {
         ),
       ) / 1000;
     await pause(TAIL_SECONDS * 1000);
-    lanes.running = false;
+    lanes.stop();
     await Promise.all(running);
     await watcher.stop();
     await finalCheck(watcher);
@@ -220,7 +235,7 @@ export async function runFault(run: FaultRun): Promise<FaultReport> {
       timeline,
     };
   } finally {
-    lanes.running = false;
+    lanes.stop();
     await Promise.allSettled(running);
     await watcher?.stop();
     await Promise.all(opened.map((client) => client.close()));

@@ -43,8 +43,10 @@ describe.each(FAMILIES)('fault 6, failover by redis-sentinel (%s)', (family) => 
     async () => {
       const primary = await startRedisServer();
       servers.push(primary);
-      servers.push(await startReplica(primary.port), await startReplica(primary.port));
+      servers.push(...(await Promise.all([startReplica(primary.port), startReplica(primary.port)])));
+      const setUp = performance.now();
       const watching = await startSentinel(primary.port, DOWN_AFTER_MS);
+      console.log(`[faults] sentinel set-up ${((performance.now() - setUp) / 1000).toFixed(2)} s`);
       sentinel = watching;
       const prefix = `faults:sentinel:${family}`;
       const held: HeldCheck = { checked: 0, lost: [] };
