@@ -292,7 +292,7 @@ export async function startSentinel(primaryPort: number, downAfterMs = 1000): Pr
       `dir ${dir}`,
       `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${primaryPort} 1`,
       `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} ${downAfterMs}`,
-      `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 10000`,
+      `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 3000`, // a stuck replica re-point is retried soon
       `sentinel parallel-syncs ${SENTINEL_MASTER_NAME} 1`,
       '',
     ].join('\n'),
