@@ -56,12 +56,24 @@ export {
   reclaimableKeys,
   type Violation,
 } from './diagnostics/invariants.js';
+export type { CommandStat, SlowCommand } from './diagnostics/redis-access.js';
 export {
+  AUTO_CHUNK,
+  DIAGNOSE_DEFAULTS,
+  type DiagnoseOptions,
+  type DiagnoseTarget,
+  diagnose,
+} from './diagnostics/report.js';
+export type * from './diagnostics/report-types.js';
+export {
+  type ChunkedSnapshot,
   decodeEntry,
   isEntryExpired,
   type PoolEntry,
   type PoolSnapshot,
+  type SnapshotOptions,
   type SnapshotTarget,
+  takeChunkedSnapshot,
   takeSnapshot,
 } from './diagnostics/snapshot.js';
 export type { DurabilityOptions } from './durability.js';
@@ -71,6 +83,7 @@ export {
   InvalidKeyError,
   InvalidTimeoutError,
   NoHealthyResourceError,
+  NotAPoolError,
   NotReplicatedError,
   OperationTimeoutError,
   PoolCorruptionError,
@@ -80,3 +93,4 @@ export {
 export type { AllocatorKeys } from './keys.js';
 export { ALLOCATED, allocatorKeys, MAX_KEY_LENGTH } from './keys.js';
 export * from './lock/index.js';
+export { METRIC_NAMES, type MeterLike } from './metrics/open-telemetry.js';

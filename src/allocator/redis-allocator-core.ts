@@ -16,6 +16,8 @@ import {
   effectivePrefix,
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
+import type { AllocatorHooks } from '../metrics/hooks.js';
+import { meterHooks } from '../metrics/open-telemetry.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
 import { Coalescer } from './coalescer.js';
 import { confirmLeases } from './durable-leases.js';
@@ -47,6 +49,8 @@ export class RedisAllocatorCore extends RedisLock {
   private readonly scriptKeys: readonly string[];
   /** KEYS of the other pool scripts: pool, head, tail (each KEYS element costs Redis time per call). */
   private readonly listKeys: readonly string[];
+  /** Metrics hooks (only with `options.meter`). */
+  private readonly hooks: AllocatorHooks | undefined;
 
   /** Coalesces concurrent unnamed exclusive mallocs into one script call; absent when disabled. */
   readonly #coalescer: Coalescer<MallocOptions, string, string | null> | undefined;
@@ -69,6 +73,8 @@ export class RedisAllocatorCore extends RedisLock {
     const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
     this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
     this.listKeys = [pool, head, tail];
+    const mode = this.shared ? 'shared' : 'exclusive';
+    this.hooks = options.meter ? meterHooks(options.meter, { pool, mode }) : undefined;
     if (options.coalesce ?? true) {
       this.#coalescer = new Coalescer(async (batch, tokens) => {
         const started = this.durability === undefined ? 0 : performance.now();
@@ -184,21 +190,32 @@ export class RedisAllocatorCore extends RedisLock {
     }
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     const token = this.shared ? '' : randomUUID();
-    if (this.#coalescer !== undefined && name === '' && !this.shared) {
-      const key = await this.#coalescer.request(
-        `${ttl}|${gcCount}|${gcGateMs}`,
-        { ttl, gcCount, gcGateMs },
-        token,
-      );
-      return key === null ? null : { key, token };
+    const begun = this.hooks?.mallocBegins() ?? -1;
+    let key: string | null;
+    try {
+      if (this.#coalescer !== undefined && name === '' && !this.shared) {
+        key = await this.#coalescer.request(
+          `${ttl}|${gcCount}|${gcGateMs}`,
+          { ttl, gcCount, gcGateMs },
+          token,
+        );
+      } else {
+        const { bindPrefix } = this.redisKeys;
+        const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
+        const started = this.durability === undefined ? 0 : performance.now();
+        const [first] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
+        key = first ?? null;
+        // (A coalesced malloc is confirmed once per batch, in the coalescer's send.)
+        if (key !== null && this.durability !== undefined)
+          await this.#confirmLeases([{ key, token }], started);
+      }
+    } catch (error) {
+      this.hooks?.mallocEnds(null, begun, true);
+      throw error;
     }
-    const { bindPrefix } = this.redisKeys;
-    const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
-    const started = this.durability === undefined ? 0 : performance.now();
-    const [key] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
-    if (key === undefined) return null;
-    if (this.durability !== undefined) await this.#confirmLeases([{ key, token }], started);
-    return { key, token };
+    const lease = key === null ? null : { key, token };
+    this.hooks?.mallocEnds(lease, begun, false);
+    return lease;
   }
 
   /**
@@ -247,6 +264,7 @@ export class RedisAllocatorCore extends RedisLock {
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
     const started = this.durability === undefined ? 0 : performance.now();
     const released = (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
+    this.hooks?.release(lease, released ? 'released' : 'lost');
     if (this.durability !== undefined) await this.confirmWrite('release', started);
     return released;
   }
@@ -267,6 +285,7 @@ export class RedisAllocatorCore extends RedisLock {
     if (this.durability !== undefined) {
       await this.durability.confirm(this.connection, lockKey, 'renew', started);
     }
+    this.hooks?.renew(renewed ? 'renewed' : 'lost');
     return renewed;
   }
 
@@ -325,6 +344,7 @@ export class RedisAllocatorCore extends RedisLock {
     }
     const { lockPrefix } = this.redisKeys;
     const reclaimed = (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
+    this.hooks?.gcReclaimed(reclaimed);
     if (this.durability !== undefined) await this.confirmWrite('gc');
     return reclaimed;
   }

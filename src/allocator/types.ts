@@ -1,5 +1,6 @@
 /** Options and results of the allocator's pool operations (seconds, fractional allowed). */
 import type { FaultOptions } from '../lock/types.js';
+import type { MeterLike } from '../metrics/open-telemetry.js';
 
 /**
  * Construction options of an allocator. `operationTimeout` and `durability` (from `FaultOptions`)
@@ -23,6 +24,12 @@ export interface AllocatorCoreOptions extends FaultOptions {
    * sent one microtask later. Default `true`.
    */
   coalesce?: boolean;
+  /**
+   * An OpenTelemetry `Meter` (`metrics.getMeter('redis-allocator')` from `@opentelemetry/api`, an
+   * optional peer): the allocator records mallocs, their latency, hold times, releases, renewals
+   * and GC reclaims on it, with the pool key as the only identity attribute. Default none (no cost).
+   */
+  meter?: MeterLike;
 }
 
 /** Options of `mallocKey`. */
