@@ -40,6 +40,11 @@ export const DEFAULTS = {
   healthCheckConcurrency: 8,
   /** `refreshUntilHealthy`: attempts before giving up. */
   maxRefreshAttempts: 10,
+  /**
+   * Allocator and lock option `operationTimeout`: seconds after which a call whose Redis reply has
+   * not come rejects with `OperationTimeoutError` (not in the spec; DESIGN.md §14).
+   */
+  operationTimeout: 5,
   /** `RedisThreadHealthCheckPool` key suffix. */
   threadHealthSuffix: 'thread-health-check-pool',
 } as const;

@@ -46,6 +46,7 @@ export type {
   RedisClient,
   RedisConnection,
   RedisReply,
+  SendOptions,
 } from './client/index.js';
 export { DEFAULTS } from './defaults.js';
 export {
@@ -75,6 +76,7 @@ export {
   takeChunkedSnapshot,
   takeSnapshot,
 } from './diagnostics/snapshot.js';
+export type { DurabilityOptions } from './durability.js';
 export {
   ClientNotReadyError,
   InvalidArgumentError,
@@ -82,6 +84,8 @@ export {
   InvalidTimeoutError,
   NoHealthyResourceError,
   NotAPoolError,
+  NotReplicatedError,
+  OperationTimeoutError,
   PoolCorruptionError,
   RedisAllocatorError,
   RedisUnavailableError,

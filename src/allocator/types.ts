@@ -1,8 +1,12 @@
 /** Options and results of the allocator's pool operations (seconds, fractional allowed). */
+import type { FaultOptions } from '../lock/types.js';
 import type { MeterLike } from '../metrics/open-telemetry.js';
 
-/** Construction options of an allocator. */
-export interface AllocatorCoreOptions {
+/**
+ * Construction options of an allocator. `operationTimeout` and `durability` (from `FaultOptions`)
+ * apply to every call, the inherited lock methods included.
+ */
+export interface AllocatorCoreOptions extends FaultOptions {
   /** Key suffix: keys are `prefix|suffix|pool`, `prefix|suffix:<key>`… Default `"allocator"`. */
   suffix?: string;
   /** Tolerance of the inherited conditional lock operations. Default `1e-6`. */
