@@ -42,6 +42,11 @@ export const DEFAULTS = {
   maxRefreshAttempts: 10,
   /** Seconds between an allocator instance's drain steps while it has waiters. */
   drainInterval: 1,
+  /**
+   * Allocator and lock option `operationTimeout`: seconds after which a call whose Redis reply has
+   * not come rejects with `OperationTimeoutError` (not in the spec; DESIGN.md §14).
+   */
+  operationTimeout: 5,
   /** `RedisThreadHealthCheckPool` key suffix. */
   threadHealthSuffix: 'thread-health-check-pool',
 } as const;

@@ -77,6 +77,43 @@ export class ClientNotReadyError extends RedisUnavailableError {
   override name = 'ClientNotReadyError';
 }
 
+/**
+ * No reply within `operationTimeout`: Redis is stalled (a long script, `DEBUG SLEEP`, a full
+ * disk), unreachable while the client reconnects, or overloaded. The command may still run later.
+ */
+export class OperationTimeoutError extends RedisUnavailableError {
+  override name = 'OperationTimeoutError';
+  /** The bound that ran out, in seconds. */
+  readonly timeout: number;
+  constructor(command: string, timeoutMs: number) {
+    super(
+      `no reply to ${command} within ${timeoutMs / 1000} s (operationTimeout); the operation may or may not have been applied`,
+    );
+    this.timeout = timeoutMs / 1000;
+  }
+}
+
+/**
+ * A write was applied on the primary but fewer replicas than `durability.replicas` acknowledged it
+ * within `durability.timeout` (`WAIT`), so a failover could lose it. The library fails closed: a
+ * malloc releases its key again before throwing this, a renewal counts as failed (the lease's
+ * previous expiry is the one to trust).
+ */
+export class NotReplicatedError extends RedisUnavailableError {
+  override name = 'NotReplicatedError';
+  constructor(
+    what: string,
+    /** Replicas that acknowledged the write. */
+    readonly acknowledged: number,
+    /** Replicas required (`durability.replicas`). */
+    readonly required: number,
+  ) {
+    super(
+      `${what} was acknowledged by ${acknowledged} of ${required} required replica(s) in time: a failover could lose it`,
+    );
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') {
     const shown = value.length > 40 ? `${value.slice(0, 40)}… (${value.length} chars)` : value;

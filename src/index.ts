@@ -47,6 +47,7 @@ export type {
   RedisClient,
   RedisConnection,
   RedisReply,
+  SendOptions,
 } from './client/index.js';
 export { DEFAULTS } from './defaults.js';
 export {
@@ -77,6 +78,7 @@ export {
   takeSnapshot,
   type WaitingSnapshot,
 } from './diagnostics/snapshot.js';
+export type { DurabilityOptions } from './durability.js';
 export {
   AllocatorClosedError,
   ClientNotReadyError,
@@ -85,6 +87,8 @@ export {
   InvalidTimeoutError,
   NoHealthyResourceError,
   NotAPoolError,
+  NotReplicatedError,
+  OperationTimeoutError,
   PoolCorruptionError,
   RedisAllocatorError,
   RedisUnavailableError,

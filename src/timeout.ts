@@ -2,7 +2,8 @@
  * Timeouts are seconds (fractional allowed), as in the spec. This module is the only place that
  * turns them into what Redis needs, so "no expiry", rounding and rejection are decided once.
  */
-import { InvalidTimeoutError } from './errors.js';
+import { DEFAULTS } from './defaults.js';
+import { InvalidArgumentError, InvalidTimeoutError } from './errors.js';
 
 /** Largest lock TTL we send as `PX` (~31 700 years); longer is treated as "no expiry". */
 const MAX_TTL_MS = 1e12;
@@ -43,4 +44,18 @@ export function toIntervalMs(seconds: unknown, what: string): number {
   assertSeconds(seconds, what);
   if (seconds === Number.POSITIVE_INFINITY) throw new InvalidTimeoutError(what, seconds);
   return toTtlMs(seconds, what);
+}
+
+/**
+ * Milliseconds of `operationTimeout` (default `DEFAULTS.operationTimeout`); `Infinity` opts out.
+ * Unlike a TTL, `<= 0` has no "no expiry" meaning here and is rejected with the other non-numbers.
+ */
+export function toOperationTimeoutMs(seconds: unknown): number {
+  if (seconds === undefined) return DEFAULTS.operationTimeout * 1000;
+  if (typeof seconds !== 'number' || Number.isNaN(seconds) || seconds <= 0) {
+    throw new InvalidArgumentError(
+      `operationTimeout must be a positive number of seconds (Infinity = no bound), got ${String(seconds)}`,
+    );
+  }
+  return seconds === Number.POSITIVE_INFINITY ? seconds : Math.max(1, Math.ceil(seconds * 1000));
 }

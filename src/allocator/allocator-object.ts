@@ -94,6 +94,8 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
    * Renews the lease to `timeout` seconds from now, only while it is still ours; it is never
    * re-created once lost. `timeout <= 0` frees the lease instead (spec). Default 120.
    * @returns `false` when the lease was lost (expired, freed, quarantined) — stop using the key.
+   * @throws RedisUnavailableError (`OperationTimeoutError`, or `NotReplicatedError` with
+   *         `durability`) when the renewal may not have happened: the previous expiry stands.
    */
   async update(timeout: number = DEFAULTS.leaseTimeout): Promise<boolean> {
     assertSeconds(timeout, 'timeout');

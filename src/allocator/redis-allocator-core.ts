@@ -3,6 +3,7 @@
  * change is one Lua script call; Redis is the only source of truth (no pool state in this object).
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { integerReply, type RedisClient, toConnection } from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { InvalidArgumentError, PoolCorruptionError } from '../errors.js';
@@ -19,6 +20,7 @@ import type { AllocatorHooks } from '../metrics/hooks.js';
 import { meterHooks } from '../metrics/open-telemetry.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
 import { Coalescer } from './coalescer.js';
+import { confirmLeases } from './durable-leases.js';
 import { allocatorScripts as scripts } from './scripts.js';
 import { parseWaitOptions } from './waiting/options.js';
 import { WaitingRoom } from './waiting/waiting-room.js';
@@ -58,13 +60,20 @@ export class RedisAllocatorCore extends RedisLock {
   readonly #coalescer: Coalescer<MallocOptions, string, string | null> | undefined;
   /** Coalesces concurrent `freeKeys` calls (same lifetime option) into one free script call. */
   readonly #freeCoalescer: Coalescer<string | number, readonly string[], void> | undefined;
+  /** Coalesces concurrent `releaseLease` calls (same lifetime option) into one release script call. */
+  readonly #releaseCoalescer: Coalescer<string | number, Lease, boolean> | undefined;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
     const suffix = options.suffix ?? DEFAULTS.allocatorSuffix;
     assertName(suffix, 'suffix');
     const clusterPrefix = effectivePrefix(prefix, toConnection(redis).isCluster);
-    super(redis, clusterPrefix, { suffix, eps: options.eps ?? DEFAULTS.eps });
+    super(redis, clusterPrefix, {
+      suffix,
+      eps: options.eps ?? DEFAULTS.eps,
+      operationTimeout: options.operationTimeout,
+      durability: options.durability,
+    });
     this.shared = options.shared ?? false;
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
     const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
@@ -88,13 +97,23 @@ export class RedisAllocatorCore extends RedisLock {
     this.hooks = options.meter ? meterHooks(options.meter, { pool, mode }) : undefined;
     if (options.coalesce ?? true) {
       this.#coalescer = new Coalescer(async (batch, tokens) => {
+        const started = this.durability === undefined ? 0 : performance.now();
         const keys = await this.#runMalloc(batch, tokens);
+        // One WAIT confirms the whole batch; unconfirmed, every caller of it fails closed.
+        if (this.durability !== undefined && keys.length > 0) {
+          await this.#confirmLeases(
+            keys.map((key, i) => ({ key, token: tokens[i]! })),
+            started,
+          );
+        }
         return tokens.map((_, i) => keys[i] ?? null);
       });
       this.#freeCoalescer = new Coalescer(async (lifetime, keyLists) => {
         await this.runPool(scripts.free, [lifetime, ...keyLists.flat()]);
+        if (this.durability !== undefined) await this.confirmWrite('freeKeys');
         return keyLists.map(() => undefined);
       });
+      this.#releaseCoalescer = new Coalescer((lifetime, leases) => this.#runRelease(lifetime, leases));
     }
   }
 
@@ -136,6 +155,7 @@ export class RedisAllocatorCore extends RedisLock {
     const lifetime = toLifetimeSeconds(options.timeout ?? DEFAULTS.entryLifetime, 'timeout');
     if (keys.length === 0) return;
     await this.runPool(scripts.extend, [lifetime, ...keys]);
+    if (this.durability !== undefined) await this.confirmWrite('extend');
   }
 
   /** Removes keys from the pool; unknown keys are skipped. Their locks and bindings stay. */
@@ -143,6 +163,7 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKeys(keys);
     if (keys.length === 0) return;
     await this.runPool(scripts.shrink, keys);
+    if (this.durability !== undefined) await this.confirmWrite('shrink');
   }
 
   /**
@@ -154,11 +175,13 @@ export class RedisAllocatorCore extends RedisLock {
     const lifetime = toLifetimeSeconds(options.timeout ?? DEFAULTS.entryLifetime, 'timeout');
     if (keys.length === 0) return this.clear();
     await this.runPool(scripts.assign, [lifetime, ...keys]);
+    if (this.durability !== undefined) await this.confirmWrite('assign');
   }
 
   /** Empties the pool (hash and pointers, atomically). Locks and bindings are left to expire. */
   async clear(): Promise<void> {
     await scripts.clear.run(this.connection, this.listKeys, []);
+    if (this.durability !== undefined) await this.confirmWrite('clear');
   }
 
   // ---- allocation ---------------------------------------------------------------------------
@@ -225,8 +248,12 @@ export class RedisAllocatorCore extends RedisLock {
       } else {
         const { bindPrefix } = this.redisKeys;
         const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
+        const started = this.durability === undefined ? 0 : performance.now();
         const [first] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
         key = first ?? null;
+        // (A coalesced malloc is confirmed once per batch, in the coalescer's send.)
+        if (key !== null && this.durability !== undefined)
+          await this.#confirmLeases([{ key, token }], started);
       }
     } catch (error) {
       this.hooks?.mallocEnds(null, begun, true);
@@ -283,8 +310,11 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(key);
     const ttl = toTtlMs(options.timeout ?? DEFAULTS.leaseTimeout, 'timeout');
     const token = randomUUID();
+    const started = this.durability === undefined ? 0 : performance.now();
     const acquired = await this.runPool(scripts.acquireKey, [ttl, token, key]);
-    return acquired === 1 ? { key, token } : null;
+    if (acquired !== 1) return null;
+    if (this.durability !== undefined) await this.#confirmLeases([{ key, token }], started);
+    return { key, token };
   }
 
   /**
@@ -297,22 +327,41 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(lease.key);
     const lifetime = this.freeLifetime(options);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    const released = (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
+    const started = this.durability === undefined ? 0 : performance.now();
+    const released =
+      this.#releaseCoalescer !== undefined
+        ? await this.#releaseCoalescer.request(String(lifetime), lifetime, lease)
+        : (await this.#runRelease(lifetime, [lease]))[0]!;
     this.hooks?.release(lease, released ? 'released' : 'lost');
+    if (this.durability !== undefined) await this.confirmWrite('release', started);
     return released;
+  }
+
+  /** One release script call for several leases (one key/token pair each). */
+  async #runRelease(lifetime: string | number, leases: readonly Lease[]): Promise<boolean[]> {
+    const args = leases.flatMap((lease) => [lease.key, lease.token]);
+    const results = (await this.runPool(scripts.release, [lifetime, ...args])) as number[];
+    return results.map((result) => result === 1);
   }
 
   /**
    * Extends the lease to `timeout` seconds from now (`<= 0` = no expiry), only while its token
    * still holds the lock. @returns `false` when the lease was lost (nothing is written then).
+   * @throws NotReplicatedError (with `durability`) when the replicas did not confirm the renewal in
+   *         time: count it as a failed renewal and trust the lease's previous expiry.
    */
   async renewLease(lease: Lease, timeout: number = DEFAULTS.leaseTimeout): Promise<boolean> {
     assertResourceKey(lease.key);
     const ttl = toTtlMs(timeout, 'timeout');
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    const result = await scripts.renew.run(this.connection, [this.lockKey(lease.key)], [lease.token, ttl]);
-    this.hooks?.renew(result === 1 ? 'renewed' : 'lost');
-    return result === 1;
+    const lockKey = this.lockKey(lease.key);
+    const started = this.durability === undefined ? 0 : performance.now();
+    const renewed = (await scripts.renew.run(this.connection, [lockKey], [lease.token, ttl])) === 1;
+    if (this.durability !== undefined) {
+      await this.durability.confirm(this.connection, lockKey, 'renew', started);
+    }
+    this.hooks?.renew(renewed ? 'renewed' : 'lost');
+    return renewed;
   }
 
   /**
@@ -326,6 +375,7 @@ export class RedisAllocatorCore extends RedisLock {
     if (this.#freeCoalescer !== undefined)
       return this.#freeCoalescer.request(String(lifetime), lifetime, keys);
     await this.runPool(scripts.free, [lifetime, ...keys]);
+    if (this.durability !== undefined) await this.confirmWrite('freeKeys');
   }
 
   // ---- soft binding -------------------------------------------------------------------------
@@ -337,6 +387,8 @@ export class RedisAllocatorCore extends RedisLock {
     const ttl = toTtlMs(timeout, 'timeout');
     const bindKey = this.redisKeys.bindPrefix + name;
     await this.commands.set(bindKey, key, ttl);
+    if (this.durability !== undefined)
+      await this.durability.confirm(this.connection, bindKey, 'updateSoftBind');
   }
 
   /** Removes `name`'s binding (and the legacy key shape upstream's `update_soft_bind` wrote). */
@@ -344,6 +396,7 @@ export class RedisAllocatorCore extends RedisLock {
     assertName(name, 'name');
     const { bindPrefix, legacyBindPrefix } = this.redisKeys;
     await this.commands.del(bindPrefix + name, legacyBindPrefix + name);
+    if (this.durability !== undefined) await this.confirmWrite('unbindSoftBind');
   }
 
   /** The key `name` is bound to, or `null`. */
@@ -367,6 +420,7 @@ export class RedisAllocatorCore extends RedisLock {
     const { lockPrefix } = this.redisKeys;
     const reclaimed = (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
     this.hooks?.gcReclaimed(reclaimed);
+    if (this.durability !== undefined) await this.confirmWrite('gc');
     return reclaimed;
   }
 
@@ -405,6 +459,31 @@ export class RedisAllocatorCore extends RedisLock {
 
   private runPool(script: (typeof scripts)[keyof typeof scripts], args: readonly (string | number)[]) {
     return script.run(this.connection, this.listKeys, [this.redisKeys.lockPrefix, ...args]);
+  }
+
+  /** Waits for the replicas to confirm this connection's writes to the pool's node (durability on). */
+  private confirmWrite(what: string, started?: number): Promise<void> {
+    return this.durability!.confirm(this.connection, this.redisKeys.pool, what, started);
+  }
+
+  /** New leases: confirmed by the replicas, or released again and the error thrown. */
+  #confirmLeases(leases: readonly Lease[], started: number): Promise<void> {
+    return confirmLeases(
+      this.durability!,
+      this.connection,
+      this.redisKeys.pool,
+      leases,
+      started,
+      (lease, timeoutMs) =>
+        scripts.release.run(
+          this.connection,
+          this.listKeys,
+          [this.redisKeys.lockPrefix, '', lease.key, lease.token],
+          {
+            timeoutMs,
+          },
+        ),
+    );
   }
 
   /** "" keeps each entry's lifetime; otherwise whole seconds (0 = never expires). */

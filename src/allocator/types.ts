@@ -1,10 +1,13 @@
 /** Options and results of the allocator's pool operations (seconds, fractional allowed). */
-
+import type { FaultOptions } from '../lock/types.js';
 import type { MeterLike } from '../metrics/open-telemetry.js';
 import type { WaitOptions } from './waiting/options.js';
 
-/** Construction options of an allocator. */
-export interface AllocatorCoreOptions {
+/**
+ * Construction options of an allocator. `operationTimeout` and `durability` (from `FaultOptions`)
+ * apply to every call, the inherited lock methods included.
+ */
+export interface AllocatorCoreOptions extends FaultOptions {
   /** Key suffix: keys are `prefix|suffix|pool`, `prefix|suffix:<key>`… Default `"allocator"`. */
   suffix?: string;
   /** Tolerance of the inherited conditional lock operations. Default `1e-6`. */
@@ -17,9 +20,9 @@ export interface AllocatorCoreOptions {
   /**
    * Coalesce concurrent calls: the unnamed exclusive `mallocKey` / `acquireLease` / policy
    * `malloc` calls this instance makes in the same tick go to Redis as one script call, each caller
-   * still getting its own key and owner token, in call order; so do its `freeKeys` calls (with the
-   * same `timeout`). Cuts the Redis time per allocation several-fold under load; a lone call is
-   * sent one microtask later. Default `true`.
+   * still getting its own key and owner token, in call order; so do its `freeKeys` and
+   * `releaseLease` / `release()` calls (with the same `timeout`). Cuts the Redis time per
+   * allocation several-fold under load; a lone call is sent one microtask later. Default `true`.
    */
   coalesce?: boolean;
   /**

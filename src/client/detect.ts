@@ -9,7 +9,7 @@ import { NodeRedisConnection } from './node-redis.js';
 import type { RedisClient, RedisConnection } from './types.js';
 
 export const SUPPORTED_CLIENTS =
-  'ioredis 5/6 (Redis, Cluster), iovalkey, or node-redis 5/6 (createClient(), createCluster())';
+  'ioredis 5/6 (Redis, Cluster, sentinel), iovalkey, or node-redis 5/6 (createClient(), createCluster(), createSentinel())';
 
 const adapters = new WeakMap<object, RedisConnection>();
 
@@ -41,8 +41,13 @@ function detect(client: Record<string, unknown>): RedisConnection {
     return new IoredisConnection(client as never);
   }
   if (typeof client.sendCommand === 'function' && typeof client.isOpen === 'boolean') {
-    const isCluster = 'masters' in client && typeof client.getSlotMaster === 'function';
-    return new NodeRedisConnection(client as never, isCluster);
+    const kind =
+      'masters' in client && typeof client.getSlotMaster === 'function'
+        ? 'cluster'
+        : typeof client.getSentinelNode === 'function'
+          ? 'sentinel'
+          : 'client';
+    return new NodeRedisConnection(client as never, kind);
   }
   throw new InvalidArgumentError(
     `unsupported Redis client (${describeValue(client)}): pass ${SUPPORTED_CLIENTS} exactly as created`,

@@ -1,6 +1,7 @@
 export { RedisCommands } from './commands.js';
 export { SUPPORTED_CLIENTS, toConnection } from './detect.js';
 export { integerReply, normalizeReply, stringArrayReply, stringReply } from './reply.js';
+export { withOperationTimeout } from './timeout.js';
 export type {
   ClientFamily,
   DedicatedConnection,
@@ -11,4 +12,5 @@ export type {
   RedisClient,
   RedisConnection,
   RedisReply,
+  SendOptions,
 } from './types.js';

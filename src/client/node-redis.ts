@@ -6,6 +6,7 @@
 import { ClientNotReadyError } from '../errors.js';
 import { mapClientError } from './errors.js';
 import { normalizeReply } from './reply.js';
+import { hashSlot } from './slot.js';
 import type {
   DedicatedConnection,
   NodeRedisLikeClient,
@@ -16,6 +17,11 @@ import type {
 } from './types.js';
 
 type ClientSend = { sendCommand(argv: string[]): Promise<unknown> };
+type SentinelSend = { sendCommand(isReadonly: boolean, argv: string[]): Promise<unknown> };
+type ClusterNodes = {
+  getSlotMaster(slot: number): unknown;
+  nodeClient(node: unknown): Promise<ClientSend> | ClientSend;
+};
 type ClusterSend = {
   sendCommand(firstKey: string | undefined, isReadonly: boolean, argv: string[]): Promise<unknown>;
 };
@@ -28,30 +34,63 @@ type NodeRedisAny = (NodeRedisLikeClient | NodeRedisLikeCluster) & {
   destroy?(): void;
 };
 
+/** Commands that name no key, so a cluster client would not route them to the write's node. */
+const KEYLESS_ROUTED = new Set(['WAIT']);
+
+/** Which node-redis factory made the client: their `sendCommand` signatures differ. */
+export type NodeRedisKind = 'client' | 'cluster' | 'sentinel';
+
 export class NodeRedisConnection implements RedisConnection {
   readonly family = 'node-redis' as const;
+  readonly operationTimeoutMs = Number.POSITIVE_INFINITY;
+  readonly isCluster: boolean;
 
   constructor(
     protected readonly client: NodeRedisAny,
-    readonly isCluster: boolean,
-  ) {}
+    readonly kind: NodeRedisKind,
+  ) {
+    this.isCluster = kind === 'cluster';
+  }
 
-  async send(command: string, args: readonly RedisArg[], routingKey?: string): Promise<RedisReply> {
+  /** On a cluster, `routingKey` picks the slot's master for keyless commands (`WAIT`) too. */
+  send(command: string, args: readonly RedisArg[], routingKey?: string): Promise<RedisReply> {
     if (!this.client.isOpen) {
-      throw new ClientNotReadyError(
-        `the node-redis client is not connected: call \`await client.connect()\` before using it (${command} was not sent)`,
+      return Promise.reject(
+        new ClientNotReadyError(
+          `the node-redis client is not connected: call \`await client.connect()\` before using it (${command} was not sent)`,
+        ),
       );
     }
     const argv = [command];
     for (const arg of args) argv.push(typeof arg === 'string' ? arg : String(arg));
+    let reply: Promise<unknown>;
     try {
-      const reply = this.isCluster
-        ? await (this.client as unknown as ClusterSend).sendCommand(routingKey, false, argv)
-        : await (this.client as unknown as ClientSend).sendCommand(argv);
-      return normalizeReply(reply);
+      // A sentinel client sends on its leased master connection; with the default
+      // `masterPoolSize: 1` that is one connection, so `WAIT` follows the writes it confirms.
+      if (this.kind === 'cluster' && routingKey !== undefined && KEYLESS_ROUTED.has(command))
+        reply = this.sendToSlotMaster(routingKey, argv);
+      else if (this.kind === 'cluster')
+        reply = (this.client as unknown as ClusterSend).sendCommand(routingKey, false, argv);
+      else if (this.kind === 'sentinel')
+        reply = (this.client as unknown as SentinelSend).sendCommand(false, argv);
+      else reply = (this.client as unknown as ClientSend).sendCommand(argv);
     } catch (error) {
-      throw mapClientError(error, command);
+      return Promise.reject(mapClientError(error, command));
     }
+    // Not `async`: one promise fewer per command on the hot path.
+    return reply.then(normalizeReply, (error: unknown) => {
+      throw mapClientError(error, command);
+    });
+  }
+
+  /**
+   * Sends on the cluster's own connection to the master of `key`'s slot: `WAIT` must follow the
+   * write on the connection that carried it (node-redis 6 would otherwise send it to every shard).
+   */
+  private async sendToSlotMaster(key: string, argv: string[]): Promise<unknown> {
+    const cluster = this.client as unknown as ClusterNodes;
+    const master = cluster.getSlotMaster(hashSlot(key));
+    return (await cluster.nodeClient(master)).sendCommand(argv);
   }
 
   async openDedicated(): Promise<DedicatedConnection> {
@@ -60,7 +99,7 @@ export class NodeRedisConnection implements RedisConnection {
     // 'error' event without a listener would crash the process instead.
     (duplicate as unknown as { on(event: 'error', listener: () => void): void }).on('error', () => {});
     await duplicate.connect();
-    return new DedicatedNodeRedisConnection(duplicate, this.isCluster);
+    return new DedicatedNodeRedisConnection(duplicate, this.kind);
   }
 }
 

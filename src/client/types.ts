@@ -16,6 +16,16 @@ export type RedisReply = string | number | null | RedisReply[];
 /** Client families the library recognises (iovalkey is an ioredis fork and counts as ioredis). */
 export type ClientFamily = 'ioredis' | 'node-redis';
 
+/** Per-send options. */
+export interface SendOptions {
+  /**
+   * Bound of this one send in milliseconds, replacing the connection's operation timeout:
+   * `Infinity` = unbounded (a blocking `BLPOP` whose own timeout is the bound), a larger number for
+   * a command that blocks server-side (`WAIT`). Ignored by connections without a timeout.
+   */
+  timeoutMs?: number;
+}
+
 /** A connection to Redis (standalone or cluster) as the library uses it. */
 export interface RedisConnection {
   /** Which client family the user gave us (for messages and metrics, never for branching above). */
@@ -24,9 +34,21 @@ export interface RedisConnection {
   readonly isCluster: boolean;
   /**
    * Sends one command. `routingKey` (a key the command touches) routes it on a cluster; standalone
-   * connections ignore it. Rejects with the client's error, mapped by `mapClientError`.
+   * connections ignore it, and keyless commands such as `WAIT` go to the node that serves it.
+   * Rejects with the client's error, mapped by `mapClientError`; a connection with an operation
+   * timeout rejects with `OperationTimeoutError` when no reply came in time.
    */
-  send(command: string, args: readonly RedisArg[], routingKey?: string): Promise<RedisReply>;
+  send(
+    command: string,
+    args: readonly RedisArg[],
+    routingKey?: string,
+    options?: SendOptions,
+  ): Promise<RedisReply>;
+  /**
+   * Milliseconds after which a send is abandoned (`Infinity` = never): what a multi-send step such
+   * as the NOSCRIPT fallback must fit into.
+   */
+  readonly operationTimeoutMs: number;
   /**
    * Opens a new dedicated connection of the same kind and address, ready for blocking commands
    * (`BLPOP`…) that must not stall the shared one. The caller closes it.

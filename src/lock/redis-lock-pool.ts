@@ -35,13 +35,17 @@ export class RedisLockPool extends RedisLock implements LockPool {
   /** Adds members (`SADD`); `null`/`undefined`/`[]` = nothing to do. Locks are not touched. */
   async extend(keys?: readonly string[] | null): Promise<void> {
     const members = memberKeys(keys);
-    if (members.length > 0) await this.commands.sadd(this.poolKey, members);
+    if (members.length === 0) return;
+    await this.commands.sadd(this.poolKey, members);
+    if (this.durability !== undefined) await this.durability.confirm(this.connection, this.poolKey, 'extend');
   }
 
   /** Removes members (`SREM`); unknown keys and `null`/`undefined`/`[]` are no-ops. Locks stay. */
   async shrink(keys?: readonly string[] | null): Promise<void> {
     const members = memberKeys(keys);
-    if (members.length > 0) await this.commands.srem(this.poolKey, members);
+    if (members.length === 0) return;
+    await this.commands.srem(this.poolKey, members);
+    if (this.durability !== undefined) await this.durability.confirm(this.connection, this.poolKey, 'shrink');
   }
 
   /**
@@ -52,11 +56,13 @@ export class RedisLockPool extends RedisLock implements LockPool {
     const members = memberKeys(keys);
     if (members.length === 0) return this.clear();
     await assignScript.run(this.connection, [this.poolKey], members);
+    if (this.durability !== undefined) await this.durability.confirm(this.connection, this.poolKey, 'assign');
   }
 
   /** Removes every member. Locks stay. */
   async clear(): Promise<void> {
     await this.commands.del(this.poolKey);
+    if (this.durability !== undefined) await this.durability.confirm(this.connection, this.poolKey, 'clear');
   }
 
   /** Every member, in no particular order (`SMEMBERS`: one reply; prefer `for await` for huge pools). */

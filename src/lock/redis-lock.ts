@@ -2,13 +2,20 @@
  * Named locks on Redis: lock `k` is the string key `prefix|suffix:k`, byte-compatible with the
  * Python library. Names and values reach Lua only through KEYS/ARGV (upstream F14).
  */
-import { type RedisClient, RedisCommands, type RedisConnection, toConnection } from '../client/index.js';
+import {
+  type RedisClient,
+  RedisCommands,
+  type RedisConnection,
+  toConnection,
+  withOperationTimeout,
+} from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
+import { Durability } from '../durability.js';
 import { assertName, lockKeyPrefix } from '../keys.js';
 import { LuaScript } from '../scripts/loader.js';
 import conditionalSource from '../scripts/lock/conditional.lua';
 import rlockSource from '../scripts/lock/rlock.lua';
-import { assertSeconds, toTtlMs } from '../timeout.js';
+import { assertSeconds, toOperationTimeoutMs, toTtlMs } from '../timeout.js';
 import { assertLockValue, BaseLock, type ConditionalCommand } from './conditional.js';
 import { LockStatus } from './lock-status.js';
 import type { Lock, LockOptions, RedisLockOptions } from './types.js';
@@ -46,8 +53,13 @@ export function statusOf(ttlMs: number | null, timeout: number | null): LockStat
 export class RedisLock extends BaseLock implements Lock {
   /** The client the caller passed (ioredis, iovalkey or node-redis; standalone or cluster). */
   readonly redis: RedisClient;
-  /** The library's view of `redis`: every command and script goes through it (internal). */
+  /**
+   * The library's view of `redis`, bounded by `operationTimeout`: every command and script goes
+   * through it (internal).
+   */
   readonly connection: RedisConnection;
+  /** Replica acknowledgements every write waits for; `undefined` = durability off. */
+  readonly durability: Durability | undefined;
   /** Typed plain commands over `connection`. */
   protected readonly commands: RedisCommands;
   /** Key prefix `P` of every lock key `P|S:<key>`. */
@@ -62,16 +74,18 @@ export class RedisLock extends BaseLock implements Lock {
    *               (`createClient()`, `createCluster()`), detected automatically. On a cluster, keys
    *               of one lock share a slot only if `prefix` carries a hash tag such as `{app}`.
    * @param prefix first part of every key name; any string (quotes, backslashes, newlines are fine).
-   * @throws InvalidKeyError for a non-string prefix or suffix; InvalidArgumentError for a bad `eps`
-   *         or an unsupported client.
+   * @throws InvalidKeyError for a non-string prefix or suffix; InvalidArgumentError for a bad `eps`,
+   *         `operationTimeout` or `durability`, or an unsupported client.
    */
   constructor(redis: RedisClient, prefix: string, options: RedisLockOptions = {}) {
     super(options.eps ?? DEFAULTS.eps);
     const suffix = options.suffix ?? DEFAULTS.lockSuffix;
     assertName(prefix, 'prefix');
     assertName(suffix, 'suffix');
+    const timeoutMs = toOperationTimeoutMs(options.operationTimeout);
+    this.durability = Durability.from(options.durability);
     this.redis = redis;
-    this.connection = toConnection(redis);
+    this.connection = withOperationTimeout(toConnection(redis), timeoutMs);
     this.commands = new RedisCommands(this.connection);
     this.prefix = prefix;
     this.suffix = suffix;
@@ -109,6 +123,7 @@ export class RedisLock extends BaseLock implements Lock {
     const lockKey = this.lockKey(key);
     const { value, ttlMs } = lockArguments(options);
     await this.commands.set(lockKey, value, ttlMs);
+    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, 'update');
   }
 
   /**
@@ -118,7 +133,9 @@ export class RedisLock extends BaseLock implements Lock {
   async lock(key: string, options?: LockOptions): Promise<boolean> {
     const lockKey = this.lockKey(key);
     const { value, ttlMs } = lockArguments(options);
-    return this.commands.set(lockKey, value, ttlMs, true);
+    const acquired = await this.commands.set(lockKey, value, ttlMs, true);
+    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, 'lock');
+    return acquired;
   }
 
   /**
@@ -130,7 +147,9 @@ export class RedisLock extends BaseLock implements Lock {
   async rlock(key: string, options?: LockOptions): Promise<boolean> {
     const lockKey = this.lockKey(key);
     const { value, ttlMs } = lockArguments(options);
-    return (await scripts.rlock.run(this.connection, [lockKey], [value, ttlMs])) === 1;
+    const acquired = (await scripts.rlock.run(this.connection, [lockKey], [value, ttlMs])) === 1;
+    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, 'rlock');
+    return acquired;
   }
 
   /** `true` when lock `key` exists (whatever its value). */
@@ -145,11 +164,17 @@ export class RedisLock extends BaseLock implements Lock {
 
   /** Deletes lock `key` whoever holds it. @returns `true` when a lock existed. */
   async unlock(key: string): Promise<boolean> {
-    return (await this.commands.del(this.lockKey(key))) === 1;
+    const lockKey = this.lockKey(key);
+    const existed = (await this.commands.del(lockKey)) === 1;
+    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, 'unlock');
+    return existed;
   }
 
   protected async applyConditional(key: string, command: ConditionalCommand): Promise<boolean> {
     const args = [command.op, command.argument, String(this.eps), command.store ?? '', command.ttlMs];
-    return (await scripts.conditional.run(this.connection, [this.lockKey(key)], args)) === 1;
+    const lockKey = this.lockKey(key);
+    const applied = (await scripts.conditional.run(this.connection, [lockKey], args)) === 1;
+    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, command.op);
+    return applied;
   }
 }

@@ -2,6 +2,7 @@
  * The lock contract shared by `RedisLock` / `MemoryLock` and by `RedisLockPool` / `MemoryLockPool`:
  * one set of semantics, one test suite (DESIGN.md §2, upstream F18).
  */
+import type { DurabilityOptions } from '../durability.js';
 import type { LockStatus } from './lock-status.js';
 
 /** Options of `lock`, `rlock` and `update`. */
@@ -27,8 +28,25 @@ export interface ConditionalSetOptions {
   ex?: number | null;
 }
 
+/** How calls behave when Redis is slow, unreachable or fails over (DESIGN.md §14). */
+export interface FaultOptions {
+  /**
+   * Seconds (fractional allowed) after which a call still waiting for Redis rejects with
+   * `OperationTimeoutError` (a `RedisUnavailableError`): the operation may or may not have been
+   * applied. `Infinity` = wait as long as the client does. Default 5 (`DEFAULTS.operationTimeout`).
+   * @throws InvalidArgumentError at construction for `<= 0`, `NaN` or a non-number.
+   */
+  operationTimeout?: number;
+  /**
+   * Wait for replica acknowledgements (`WAIT`) after every state-changing call and fail closed
+   * with `NotReplicatedError` when they do not come in time, so a failover cannot lose an
+   * acknowledged write. Default: off (no extra round trip).
+   */
+  durability?: DurabilityOptions;
+}
+
 /** Construction options of `RedisLock` (and, with another default suffix, `RedisLockPool`). */
-export interface RedisLockOptions {
+export interface RedisLockOptions extends FaultOptions {
   /** Key suffix: lock `k` lives at `prefix|suffix:k`. Default `"lock"` (`DEFAULTS.lockSuffix`). */
   suffix?: string;
   /** Tolerance of `>=`, `<=`, `==`, `!=` in the conditional operations. Default `1e-6` (`DEFAULTS.eps`). */

@@ -5,7 +5,7 @@
  * and value travels in KEYS/ARGV (upstream F14, F15).
  */
 import { createHash } from 'node:crypto';
-import type { RedisConnection, RedisReply } from '../client/index.js';
+import type { RedisConnection, RedisReply, SendOptions } from '../client/index.js';
 import poolInclude from './includes/pool.lua';
 import poolEditInclude from './includes/pool-edit.lua';
 
@@ -102,18 +102,23 @@ export class LuaScript {
 
   /**
    * Runs the script: EVALSHA, falling back to EVAL on NOSCRIPT. On a cluster the first key routes
-   * the call (every key of one script shares a slot).
+   * the call (every key of one script shares a slot). Both sends together stay within the
+   * connection's operation timeout (or `options.timeoutMs`): the fallback gets what the first left.
    */
   async run(
     connection: RedisConnection,
     keys: readonly string[],
     args: readonly ScriptArg[],
+    options?: SendOptions,
   ): Promise<RedisReply> {
+    const started = performance.now();
     try {
-      return await connection.send('EVALSHA', [this.sha, keys.length, ...keys, ...args], keys[0]);
+      return await connection.send('EVALSHA', [this.sha, keys.length, ...keys, ...args], keys[0], options);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return connection.send('EVAL', [this.source, keys.length, ...keys, ...args], keys[0]);
+      const bound = options?.timeoutMs ?? connection.operationTimeoutMs;
+      const timeoutMs = Math.max(1, bound - (performance.now() - started));
+      return connection.send('EVAL', [this.source, keys.length, ...keys, ...args], keys[0], { timeoutMs });
     }
   }
 }

@@ -25,8 +25,11 @@ describe('client detection', () => {
 
   it('one client object gets one adapter, shared by every lock and allocator on it', () => {
     const client = testClient();
-    const lock = new RedisLock(client, uniquePrefix('detect'));
-    const allocator = new RedisAllocator(client, uniquePrefix('detect'));
+    // Without an operation timeout, an instance talks to the shared adapter itself (with one, it
+    // wraps that adapter in its own bound).
+    const unbounded = { operationTimeout: Number.POSITIVE_INFINITY };
+    const lock = new RedisLock(client, uniquePrefix('detect'), unbounded);
+    const allocator = new RedisAllocator(client, uniquePrefix('detect'), unbounded);
     expect(lock.connection).toBe(allocator.connection);
   });
 

@@ -43,7 +43,18 @@ const MAX_REPORTED = 20;
 /** GC step larger than any pool here: these small (listpack) hashes are scanned whole by one call. */
 const FULL_PASS = 1000;
 
+/** Options of `InvariantWatcher`. */
+export interface WatcherOptions {
+  /**
+   * Errors that skip a round instead of ending the watch (the fault suite: Redis is down on
+   * purpose). Default: none — any error is a finding.
+   */
+  tolerate?: (error: unknown) => boolean;
+}
+
 export class InvariantWatcher {
+  /** Rounds skipped because of a tolerated error. */
+  skippedRounds = 0;
   snapshots = 0;
   /** INV-6 probes that found reclaimable keys and concluded within the window, by pool label. */
   readonly gcProbes: Record<string, number> = {};
@@ -65,6 +76,7 @@ export class InvariantWatcher {
     /** Key prefix of the run (the ledger is per run). */
     private readonly prefix: string,
     private readonly pools: readonly WatchedPool[],
+    private readonly options: WatcherOptions = {},
   ) {
     for (const pool of pools) {
       this.gcProbes[pool.label] = 0;
@@ -171,11 +183,16 @@ export class InvariantWatcher {
   private async watch(): Promise<void> {
     let nextProbe = 0;
     while (this.running) {
-      const snapshots = await this.checkOnce();
-      await this.checkMembership(snapshots);
-      if (Date.now() >= nextProbe) {
-        nextProbe = Date.now() + GC_PROBE_SECONDS * 1000;
-        await Promise.all(this.pools.map((pool, i) => this.probeReclaim(pool, snapshots[i]!)));
+      try {
+        const snapshots = await this.checkOnce();
+        await this.checkMembership(snapshots);
+        if (Date.now() >= nextProbe) {
+          nextProbe = Date.now() + GC_PROBE_SECONDS * 1000;
+          await Promise.all(this.pools.map((pool, i) => this.probeReclaim(pool, snapshots[i]!)));
+        }
+      } catch (error) {
+        if (!this.options.tolerate?.(error)) throw error;
+        this.skippedRounds++;
       }
       await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));
     }

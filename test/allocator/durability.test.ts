@@ -1,0 +1,192 @@
+/**
+ * `durability: { replicas, timeout }`: every state-changing call waits for replica
+ * acknowledgements (`WAIT`) on the connection (and cluster node) that carried the write, and fails
+ * closed without them; off by default, with no `WAIT` at all.
+ */
+import { Cluster, Redis } from 'ioredis';
+import { createClient, createCluster } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashSlot } from '../../src/client/slot.js';
+import {
+  InvalidArgumentError,
+  NotReplicatedError,
+  RedisAllocator,
+  RedisLock,
+  takeSnapshot,
+} from '../../src/index.js';
+import {
+  type PrivateRedisCluster,
+  type PrivateRedisServer,
+  redisCli,
+  startRedisCluster,
+  startRedisServer,
+  startReplica,
+} from '../../tools/redis-server.js';
+import { uniquePrefix } from '../helpers/redis.js';
+
+const DURABILITY = { replicas: 1, timeout: 0.2 };
+
+let lonely: PrivateRedisServer; // no replica: WAIT 1 always times out
+let primary: PrivateRedisServer;
+let replica: PrivateRedisServer;
+let client: Redis;
+let replicated: Redis;
+
+beforeAll(async () => {
+  lonely = await startRedisServer();
+  primary = await startRedisServer();
+  replica = await startReplica(primary.port);
+  client = new Redis(lonely.port);
+  replicated = new Redis(primary.port);
+}, 30_000);
+afterAll(async () => {
+  client?.disconnect();
+  replicated?.disconnect();
+  await Promise.all([lonely?.stop(), primary?.stop(), replica?.stop()]);
+});
+
+function waitCalls(port: number): number {
+  return Number(/cmdstat_wait:calls=(\d+)/.exec(redisCli(port, 'INFO', 'commandstats'))?.[1] ?? 0);
+}
+
+describe('durability off (the default)', () => {
+  it('sends no WAIT', async () => {
+    const allocator = new RedisAllocator(client, uniquePrefix('nodur'));
+    await allocator.extend(['a']);
+    const before = waitCalls(lonely.port);
+    const lease = await allocator.acquireLease();
+    await allocator.renewLease(lease!);
+    await allocator.releaseLease(lease!);
+    expect(waitCalls(lonely.port)).toBe(before);
+  });
+});
+
+describe('durability without enough replicas: fail closed', () => {
+  it('a malloc the replicas did not confirm releases its key and throws NotReplicatedError', async () => {
+    const allocator = new RedisAllocator(client, uniquePrefix('dur-malloc'), { durability: DURABILITY });
+    const admin = new RedisAllocator(client, allocator.prefix);
+    await admin.extend(['a', 'b']);
+    const error = await allocator.mallocKey().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NotReplicatedError);
+    expect(error).toMatchObject({ acknowledged: 0, required: 1 });
+    // The key went back: both are free and unlocked, and the free list is whole.
+    const snapshot = await takeSnapshot(admin);
+    expect(
+      [...snapshot.entries.values()].every((entry) => !entry.allocated && entry.lockTtlMs === null),
+    ).toBe(true);
+    expect(await admin.getFreeList()).toHaveLength(2);
+  });
+
+  it('a renewal the replicas did not confirm is a failed renewal (NotReplicatedError)', async () => {
+    const prefix = uniquePrefix('dur-renew');
+    const admin = new RedisAllocator(client, prefix);
+    await admin.extend(['a']);
+    const lease = await admin.acquireLease({ timeout: 10 });
+    const durable = new RedisAllocator(client, prefix, { durability: DURABILITY });
+    await expect(durable.renewLease(lease!, 60)).rejects.toBeInstanceOf(NotReplicatedError);
+  });
+
+  it('a lock the replicas did not confirm throws NotReplicatedError', async () => {
+    const lock = new RedisLock(client, uniquePrefix('dur-lock'), { durability: DURABILITY });
+    await expect(lock.lock('k')).rejects.toBeInstanceOf(NotReplicatedError);
+  });
+});
+
+describe('durability with a replica', () => {
+  it('a malloc returns once the replica has the lease, token included', async () => {
+    const prefix = uniquePrefix('dur-ok');
+    const allocator = new RedisAllocator(replicated, prefix, { durability: DURABILITY });
+    await allocator.extend(['a']);
+    const before = waitCalls(primary.port);
+    const lease = await allocator.acquireLease({ timeout: 30 });
+    expect(lease).not.toBeNull();
+    expect(waitCalls(primary.port)).toBe(before + 1);
+    // The replica has it the moment malloc returned: it is what a failover would promote.
+    expect(redisCli(replica.port, 'GET', allocator.redisKeys.lockPrefix + lease!.key)).toBe(lease!.token);
+    expect(await allocator.releaseLease(lease!)).toBe(true);
+  });
+});
+
+describe('durability validation', () => {
+  it.each([
+    { replicas: 0, timeout: 1 },
+    { replicas: 1.5, timeout: 1 },
+    { replicas: '1', timeout: 1 },
+    { replicas: 1, timeout: 0 },
+    { replicas: 1, timeout: -1 },
+    { replicas: 1, timeout: Number.POSITIVE_INFINITY },
+    { replicas: 1, timeout: Number.NaN },
+    { replicas: 1 },
+    null,
+  ])('rejects %j at construction', (durability) => {
+    expect(() => new RedisAllocator(client, 'p', { durability: durability as never })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => new RedisLock(client, 'p', { durability: durability as never })).toThrow(
+      InvalidArgumentError,
+    );
+  });
+});
+
+describe('durability on a cluster: WAIT goes to the node that took the write', () => {
+  let cluster: PrivateRedisCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3);
+  }, 60_000);
+  afterAll(() => cluster?.stop());
+
+  /** The port of the master serving `key`'s slot. */
+  function ownerOf(key: string): number {
+    const slot = hashSlot(key);
+    const owner = cluster.nodes.find((node) => {
+      const lines = redisCli(node.port, 'CLUSTER', 'SLOTS').split('\n');
+      for (let i = 0; i + 3 < lines.length; i++) {
+        if (lines[i + 3] === String(node.port) && slot >= Number(lines[i]) && slot <= Number(lines[i + 1]))
+          return true;
+      }
+      return false;
+    });
+    return owner!.port;
+  }
+
+  it.each(['ioredis', 'node-redis'] as const)('%s', async (family) => {
+    const nodes = cluster.startupNodes;
+    const clusterClient =
+      family === 'ioredis'
+        ? new Cluster(nodes)
+        : await createCluster({
+            rootNodes: nodes.map(({ port }) => ({ url: `redis://127.0.0.1:${port}` })),
+          }).connect();
+    try {
+      const allocator = new RedisAllocator(clusterClient as never, uniquePrefix(`dur-cluster-${family}`), {
+        durability: DURABILITY,
+      });
+      const owner = ownerOf(allocator.redisKeys.pool);
+      const before = cluster.nodes.map((node) => waitCalls(node.port));
+      // No replicas in this cluster: the write is refused durability, but the WAIT count shows where it ran.
+      await expect(allocator.extend(['a'])).rejects.toBeInstanceOf(NotReplicatedError);
+      const after = cluster.nodes.map((node) => waitCalls(node.port));
+      cluster.nodes.forEach((node, i) => {
+        expect(after[i]! - before[i]!, `WAIT on ${node.port}`).toBe(node.port === owner ? 1 : 0);
+      });
+    } finally {
+      if (clusterClient instanceof Cluster) clusterClient.disconnect();
+      else await clusterClient.destroy();
+    }
+  });
+});
+
+// node-redis standalone: the same WAIT follows the write on its one socket.
+describe('durability on node-redis', () => {
+  it('a malloc returns once the replica has the lease', async () => {
+    const nodeClient = await createClient({ url: primary.url }).connect();
+    try {
+      const allocator = new RedisAllocator(nodeClient, uniquePrefix('dur-node'), { durability: DURABILITY });
+      await allocator.extend(['a']);
+      const lease = await allocator.acquireLease({ timeout: 30 });
+      expect(redisCli(replica.port, 'GET', allocator.redisKeys.lockPrefix + lease!.key)).toBe(lease!.token);
+    } finally {
+      nodeClient.destroy();
+    }
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Fault 4: `redis-server` killed with SIGKILL and restarted with `appendonly yes` /
+ * `appendfsync always`. Every acknowledged write was on disk, so the pool and every lease held
+ * across the crash come back, and those leases are still exclusive.
+ */
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocatorKeys } from '../../src/index.js';
+import { type AofRedisServer, startAofServer } from '../../tools/redis-server.js';
+import { FAMILIES } from './clients.js';
+import { CASE_TIMEOUT_MS, FAULT_SECONDS, LEASE_SECONDS, OPERATION_TIMEOUT, POOL_KEYS } from './config.js';
+import { expectSurvived } from './expect.js';
+import { checkHeldLeases, type HeldCheck } from './held-leases.js';
+import { pause, runFault } from './run-fault.js';
+
+const DOWN_MS = 300;
+/** Stated recovery bound: the restart and AOF replay, a reconnect, and a leaked lease's TTL. */
+const RECOVERY_SECONDS = LEASE_SECONDS + 3;
+
+let server: AofRedisServer;
+beforeAll(async () => {
+  server = await startAofServer();
+});
+afterAll(() => server?.stop());
+
+describe.each(FAMILIES)('fault 4, SIGKILL and AOF restart (%s)', (family) => {
+  it(
+    'the pool and the leases held across the crash survive, still exclusive',
+    async () => {
+      const prefix = `faults:aof:${family}`;
+      const held: HeldCheck = { checked: 0, lost: [] };
+      const poolSizes: number[] = [];
+      const report = await runFault({
+        family,
+        target: { kind: 'server', port: server.port },
+        prefixes: [prefix],
+        recoveryBound: RECOVERY_SECONDS,
+        inject: async ({ timeline }) => {
+          let crashes = 0;
+          const end = Date.now() + FAULT_SECONDS * 1000;
+          do {
+            const crashAt = performance.now();
+            await server.crash();
+            crashes++;
+            await pause(DOWN_MS);
+            await server.restart();
+            const checker = new Redis(server.port, '127.0.0.1');
+            try {
+              poolSizes.push(await checker.hlen(allocatorKeys(prefix, 'allocator').pool));
+              const check = await checkHeldLeases(checker, prefix, timeline, crashAt);
+              held.checked += check.checked;
+              held.lost.push(...check.lost);
+            } finally {
+              checker.disconnect();
+            }
+            await pause(500);
+          } while (Date.now() < end);
+          return crashes;
+        },
+      });
+      expectSurvived(
+        `aof ${family}`,
+        report,
+        { settle: OPERATION_TIMEOUT },
+        `held across crash ${held.checked}, lost ${held.lost.length}`,
+      );
+      expect(poolSizes.every((size) => size === POOL_KEYS)).toBe(true);
+      expect(held.checked, 'leases held across a crash').toBeGreaterThan(0);
+      expect(held.lost).toEqual([]);
+      expect(report.recovery).toBeLessThanOrEqual(RECOVERY_SECONDS);
+    },
+    CASE_TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,97 @@
+/**
+ * Fault 6: the failover of fault 5 done by `redis-sentinel` (Debian's package): primary + two
+ * replicas + a sentinel; the primary is SIGKILLed, the sentinel promotes the best replica and
+ * re-points the other, and the clients follow the sentinel (ioredis `sentinels`, node-redis
+ * `createSentinel`). With `durability: { replicas: 1 }`, no acknowledged lease is lost or doubled.
+ */
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type PrivateRedisServer,
+  type PrivateSentinel,
+  redisCli,
+  startRedisServer,
+  startReplica,
+  startSentinel,
+  waitFor,
+} from '../../tools/redis-server.js';
+import { FAMILIES } from './clients.js';
+import { CASE_TIMEOUT_MS, FAULT_SECONDS, OPERATION_TIMEOUT } from './config.js';
+import { expectSurvived } from './expect.js';
+import { checkHeldLeases, type HeldCheck } from './held-leases.js';
+import { direct } from './replication.js';
+import { pause, runFault } from './run-fault.js';
+
+const DURABILITY = { replicas: 1, timeout: 0.5 };
+/** Longer than fault 5's: the sentinel takes a second or two to declare the primary down. */
+const LEASE_SECONDS = 6;
+const DOWN_AFTER_MS = 500;
+/** Stated recovery bound: detection and promotion by the sentinel, the clients' switch, a lease. */
+const RECOVERY_SECONDS = LEASE_SECONDS + 4;
+
+let servers: PrivateRedisServer[] = [];
+let sentinel: PrivateSentinel | undefined;
+afterEach(async () => {
+  await sentinel?.stop();
+  await Promise.all(servers.map((server) => server.stop()));
+  servers = [];
+  sentinel = undefined;
+});
+
+describe.each(FAMILIES)('fault 6, failover by redis-sentinel (%s)', (family) => {
+  it(
+    'clients follow the sentinel and no acknowledged lease is lost or doubled',
+    async () => {
+      const primary = await startRedisServer();
+      servers.push(primary);
+      servers.push(...(await Promise.all([startReplica(primary.port), startReplica(primary.port)])));
+      const watching = await startSentinel(primary.port, DOWN_AFTER_MS);
+      sentinel = watching;
+      const prefix = `faults:sentinel:${family}`;
+      const held: HeldCheck = { checked: 0, lost: [] };
+      let switchSeconds = 0;
+      const report = await runFault({
+        family,
+        target: { kind: 'sentinel', port: watching.port, masterName: watching.masterName },
+        prefixes: [prefix],
+        durability: DURABILITY,
+        leaseSeconds: LEASE_SECONDS,
+        longHold: LEASE_SECONDS - 1, // leases held across the whole failover
+        reclaimWindow: 0, // GC probes cannot conclude across a change of primary
+        recoveryBound: RECOVERY_SECONDS,
+        inject: async ({ timeline }) => {
+          await pause(FAULT_SECONDS * 500);
+          const killAt = performance.now();
+          await primary.stop();
+          await waitFor(() => {
+            const port = watching.primaryPort();
+            return port !== null && port !== primary.port;
+          }, 30);
+          switchSeconds = (performance.now() - killAt) / 1000;
+          const promoted = watching.primaryPort()!;
+          const checker = direct({ port: promoted });
+          try {
+            Object.assign(held, await checkHeldLeases(checker, prefix, timeline, killAt));
+          } finally {
+            checker.disconnect();
+          }
+          // The failover ends when the sentinel has re-pointed the other replica: durable writes
+          // need its acknowledgement again.
+          const followed = () => redisCli(promoted, 'INFO', 'replication').includes('connected_slaves:1');
+          await waitFor(followed, 30);
+          return 1;
+        },
+      });
+      expectSurvived(
+        `sentinel ${family}`,
+        report,
+        { settle: OPERATION_TIMEOUT + DURABILITY.timeout },
+        `sentinel switch ${switchSeconds.toFixed(2)} s, held across failover ${held.checked}, lost ${held.lost.length}`,
+      );
+      expect(held.checked, 'leases held across the failover').toBeGreaterThan(0);
+      expect(held.lost).toEqual([]);
+      expect(report.recovery).toBeLessThanOrEqual(RECOVERY_SECONDS);
+    },
+    CASE_TIMEOUT_MS,
+  );
+});
