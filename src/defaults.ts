@@ -40,6 +40,13 @@ export const DEFAULTS = {
   healthCheckConcurrency: 8,
   /** `refreshUntilHealthy`: attempts before giving up. */
   maxRefreshAttempts: 10,
+  /** Keep-alive renews a lease every `timeout × renewFraction` seconds unless `renewEvery` is given. */
+  renewFraction: 1 / 3,
+  /**
+   * Taken off a lease's local deadline (seconds): `fixed + fraction × timeout`, at most half the
+   * timeout. Covers a late timer and clock-rate drift between this host and Redis.
+   */
+  leaseSafetyMargin: { fixed: 0.05, fraction: 0.02 },
   /** `RedisThreadHealthCheckPool` key suffix. */
   threadHealthSuffix: 'thread-health-check-pool',
 } as const;

@@ -2,7 +2,6 @@
  * The allocator pool on Redis: membership, allocation, freeing, soft binding and GC. Every state
  * change is one Lua script call; Redis is the only source of truth (no pool state in this object).
  */
-import { randomUUID } from 'node:crypto';
 import { type RedisClient, toConnection } from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -15,16 +14,27 @@ import {
   effectivePrefix,
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
-import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
+import { toCooldownMs, toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
+import { assertHolder, ownerToken } from './holder.js';
 import { allocatorScripts as scripts } from './scripts.js';
 import type {
   AcquireLeaseOptions,
   AllocatorCoreOptions,
   FreeOptions,
   Lease,
+  LeaseRef,
   LifetimeOptions,
   MallocKeyOptions,
+  ReleaseOptions,
 } from './types.js';
+
+/** Outcome of a token-checked renewal. */
+export type RenewOutcome = 'renewed' | 'expired' | 'taken';
+const RENEW_OUTCOMES: Readonly<Record<string, RenewOutcome>> = {
+  '1': 'renewed',
+  '0': 'expired',
+  '-1': 'taken',
+};
 
 /** Pool operations of `RedisAllocator`; the object/policy layer is added by the subclass. */
 export class RedisAllocatorCore extends RedisLock {
@@ -32,7 +42,7 @@ export class RedisAllocatorCore extends RedisLock {
   readonly shared: boolean;
   /** Every Redis key name of this allocator. */
   readonly redisKeys: AllocatorKeys;
-  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate. */
+  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate, fence, deadline index. */
   private readonly scriptKeys: readonly string[];
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
@@ -43,8 +53,8 @@ export class RedisAllocatorCore extends RedisLock {
     super(redis, clusterPrefix, { suffix, eps: options.eps ?? DEFAULTS.eps });
     this.shared = options.shared ?? false;
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
-    const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
-    this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
+    const { pool, head, tail, gcCursor, gcGate, fence, deadlines } = this.redisKeys;
+    this.scriptKeys = [pool, head, tail, gcCursor, gcGate, fence, deadlines];
   }
 
   // ---- membership -------------------------------------------------------------------------
@@ -136,9 +146,10 @@ export class RedisAllocatorCore extends RedisLock {
       throw new InvalidArgumentError(`gcCount must be a non-negative integer, got ${String(gcCount)}`);
     }
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
-    const token = this.shared ? '' : randomUUID();
+    if (options.holder !== undefined) assertHolder(options.holder);
+    const token = this.shared ? '' : ownerToken(options.holder);
     const { lockPrefix, bindPrefix } = this.redisKeys;
-    const key = (await scripts.malloc.run(this.connection, this.scriptKeys, [
+    const granted = (await scripts.malloc.run(this.connection, this.scriptKeys, [
       lockPrefix,
       bindPrefix,
       this.shared ? '1' : '0',
@@ -148,8 +159,8 @@ export class RedisAllocatorCore extends RedisLock {
       bindTtl,
       gcCount,
       gcGateMs,
-    ])) as string | null;
-    return key === null ? null : { key, token };
+    ])) as [string, number] | null;
+    return granted === null ? null : { key: granted[0], token, fence: Number(granted[1]) };
   }
 
   /**
@@ -157,37 +168,66 @@ export class RedisAllocatorCore extends RedisLock {
    * it, taking it off the free list. Works in both modes (in shared mode the lock quarantines it).
    * @returns the lease, or `null` when the key is not a member, has expired, or is held.
    */
-  async acquireKey(key: string, options: { timeout?: number } = {}): Promise<Lease | null> {
+  async acquireKey(key: string, options: { timeout?: number; holder?: string } = {}): Promise<Lease | null> {
     assertResourceKey(key);
     const ttl = toTtlMs(options.timeout ?? DEFAULTS.leaseTimeout, 'timeout');
-    const token = randomUUID();
-    const acquired = await this.runPool(scripts.acquireKey, [ttl, token, key]);
-    return acquired === 1 ? { key, token } : null;
+    if (options.holder !== undefined) assertHolder(options.holder);
+    const token = ownerToken(options.holder);
+    const fence = Number(await this.runPool(scripts.acquireKey, [ttl, token, key]));
+    return fence > 0 ? { key, token, fence } : null;
   }
 
   /**
    * Frees the lease only while its token still holds the lock; a stale holder can never free a
    * key that was re-allocated to someone else. A shared-mode rotation (token `""`) holds no lock:
-   * always `true`.
-   * @returns `true` when the lease was ours and is now freed.
+   * always `true`. With `cooldown` the key rests that many seconds before it returns by itself.
+   * @returns `true` when the lease was ours and is now freed (or cooling).
+   * @throws InvalidTimeoutError when `cooldown` is negative or not a number.
    */
-  async releaseLease(lease: Lease, options: FreeOptions = {}): Promise<boolean> {
+  async releaseLease(lease: LeaseRef, options: ReleaseOptions = {}): Promise<boolean> {
     assertResourceKey(lease.key);
     const lifetime = this.freeLifetime(options);
+    const cooldownMs = toCooldownMs(options.cooldown);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    return (await this.runPool(scripts.release, [lifetime, lease.key, lease.token])) === 1;
+    return (await this.runPool(scripts.release, [lifetime, lease.key, lease.token, cooldownMs])) === 1;
   }
 
   /**
    * Extends the lease to `timeout` seconds from now (`<= 0` = no expiry), only while its token
    * still holds the lock. @returns `false` when the lease was lost (nothing is written then).
    */
-  async renewLease(lease: Lease, timeout: number = DEFAULTS.leaseTimeout): Promise<boolean> {
+  async renewLease(lease: LeaseRef, timeout: number = DEFAULTS.leaseTimeout): Promise<boolean> {
+    return (await this.renewLeaseOutcome(lease, timeout)) === 'renewed';
+  }
+
+  /**
+   * `renewLease` that says why a renewal failed: `expired` (the lock is gone) or `taken` (another
+   * value holds it: a new holder, a cooldown, a quarantine).
+   */
+  async renewLeaseOutcome(lease: LeaseRef, timeout: number = DEFAULTS.leaseTimeout): Promise<RenewOutcome> {
     assertResourceKey(lease.key);
     const ttl = toTtlMs(timeout, 'timeout');
-    if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    const result = await scripts.renew.run(this.connection, [this.lockKey(lease.key)], [lease.token, ttl]);
-    return result === 1;
+    if (lease.token === '') return 'renewed'; // a shared-mode rotation holds no lock
+    const keys = [this.lockKey(lease.key), this.redisKeys.deadlines];
+    const result = await scripts.renew.run(this.connection, keys, [lease.token, ttl, lease.key]);
+    return RENEW_OUTCOMES[String(result)] ?? 'expired';
+  }
+
+  /**
+   * Renews many leases of this pool in one script call (keep-alive's batch), each to its own TTL in
+   * milliseconds (> 0) and only while its token still holds the lock.
+   * @returns one outcome per lease, in order.
+   */
+  async renewLeases(leases: ReadonlyArray<LeaseRef & { readonly ttlMs: number }>): Promise<RenewOutcome[]> {
+    if (leases.length === 0) return [];
+    const args: (string | number)[] = [this.redisKeys.lockPrefix];
+    for (const lease of leases) args.push(lease.key, lease.token, lease.ttlMs);
+    const codes = (await scripts.renewLeases.run(
+      this.connection,
+      [this.redisKeys.deadlines],
+      args,
+    )) as number[];
+    return codes.map((code) => RENEW_OUTCOMES[String(code)] ?? 'expired');
   }
 
   /**

@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import {
   checkInvariants,
   DEFAULTS,
-  type Lease,
+  type LeaseRef,
   type RedisAllocatorCore,
   reclaimableKeys,
   takeSnapshot,
@@ -25,7 +25,7 @@ const PAST = 100;
 export class SequenceDriver {
   readonly model: AllocatorModel;
   /** Every lease handed out in this sequence, stale ones included. */
-  private readonly leases: Lease[] = [];
+  private readonly leases: LeaseRef[] = [];
   /** Server time of the last snapshot (s): the model's clock. */
   private now = 0;
   /** The lease or lock the current step picked, for its description. */
@@ -88,7 +88,7 @@ export class SequenceDriver {
     this.now = snapshot.now;
   }
 
-  private lease(index: number): Lease {
+  private lease(index: number): LeaseRef {
     const lease = this.leases.at(-1 - index) ?? { key: KEYS[index % KEYS.length]!, token: 'forged-token' };
     this.picked = `lease ${show(lease)} `;
     return lease;

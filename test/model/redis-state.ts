@@ -8,8 +8,8 @@ import type { ModelLock, PoolState } from './model-state.js';
 
 /** Lifetimes computed by the model and by the script's own TIME may differ by this much (s). */
 const EXPIRY_TOLERANCE = 5;
-/** Shape of the owner tokens `acquireLease` writes (`randomUUID`). */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Shape of the owner tokens `acquireLease` writes (`<holder>:<12 random base64url chars>`). */
+const OWNER_TOKEN = /^[^\s#][^\s]*:[A-Za-z0-9_-]{12}$/;
 
 /**
  * Also returns the pool hash's encoding (null when the pool is empty).
@@ -70,7 +70,8 @@ export function alignWithModel(actual: PoolState, expected: PoolState): PoolStat
   });
   const locks: Record<string, ModelLock> = {};
   for (const [key, lock] of Object.entries(actual.locks)) {
-    const unknownToken = expected.locks[key]?.value === null && lock.value !== null && UUID.test(lock.value);
+    const unknownToken =
+      expected.locks[key]?.value === null && lock.value !== null && OWNER_TOKEN.test(lock.value);
     locks[key] = unknownToken ? { ...lock, value: null } : lock;
   }
   return { ...actual, entries, locks };

@@ -1,6 +1,9 @@
 -- free: administrative, unconditional free of resource keys (the spec's free_keys).
 --
 -- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
+-- KEYS[4]  GC cursor (unused here)    KEYS[5]  GC gate (unused here)
+-- KEYS[6]  fence counter (unused here)
+-- KEYS[7]  deadline index (sorted set, score = Unix ms at which a key's lock ends)
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  new lifetime in whole seconds for the freed entries; "" = keep each entry's expiry
 --          (F11), "0" = never expires
@@ -9,6 +12,7 @@
 --
 -- Each key's lock is deleted whoever holds it; only allocated pool members return to the free
 -- list (a free node that held a lock just loses the lock: F2; a key evicted from the pool stays out).
+-- The keys leave the deadline index: nothing is left to return.
 
 -- @include pool
 
@@ -18,6 +22,7 @@ local returned = 0
 for i = 3, #ARGV do
   local item = ARGV[i]
   rcall('DEL', lockPrefix .. item)
+  rcall('ZREM', KEYS[7], item)
   returned = returned + returnToFreeList(item, newExpiry)
 end
 return returned

@@ -5,6 +5,10 @@
 --   KEYS[2]  head pointer  resource key at the head of the free list, "" when empty
 --   KEYS[3]  tail pointer  resource key at the tail of the free list, "" when empty
 --   ARGV[1]  lock-key prefix ("P|S:"); the allocation lock of key k is ARGV[1]..k
+-- Pool scripts that hand out or take back leases also declare (see each script's header):
+--   KEYS[6]  fence counter  INCR'd once per exclusive allocation ("P|S|pool|fence")
+--   KEYS[7]  deadline index sorted set: member = resource key, score = Unix ms (Redis TIME) at
+--            which its lock ends ("P|S|pool|deadlines"); an accelerator of GC, never the truth
 --
 -- A free node has real neighbours (or "") in prev/next; an allocated entry ("member, not on the
 -- free list") has "#ALLOCATED" in both. expiry is absolute Unix seconds from Redis TIME, or -1.
@@ -36,11 +40,21 @@ local function withLinks(value, prev, nxt)
   return encode(prev or oldPrev, nxt or oldNext, expiry)
 end
 
--- Server time in whole seconds, read at most once per script call (only expiring entries need it).
-local nowCache
+-- Server time in whole seconds and in milliseconds, read at most once per script call (only
+-- expiring entries and deadlines need it).
+local nowCache, nowMsCache
+local function readClock()
+  local time = rcall('TIME')
+  nowCache = tonumber(time[1])
+  nowMsCache = nowCache * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
 local function now()
-  if not nowCache then nowCache = tonumber(rcall('TIME')[1]) end
+  if not nowCache then readClock() end
   return nowCache
+end
+local function nowMs()
+  if not nowCache then readClock() end
+  return nowMsCache
 end
 
 -- An entry expires at exactly its expiry second; -1 (or anything <= 0) never expires.
@@ -166,6 +180,52 @@ local function returnToFreeList(item, newExpiry)
   if prev ~= ALLOCATED then return 0 end
   linkAtTail(item, newExpiry or expiry, tail, tailValue)
   return 1
+end
+
+-- The lock value of a key resting after `release({ cooldown })`: a lock that names no holder, so
+-- diagnostics tell a cooling key from a held one and Python peers (which test existence) skip it.
+local COOLING = '#cooldown'
+
+-- Records when `item`'s lock ends (ttlMs from now), so the deadline pop returns it promptly;
+-- a lock without expiry (ttlMs 0) has no deadline. KEYS[7] is the deadline index.
+local function scheduleReturn(item, ttlMs)
+  if ttlMs > 0 then
+    rcall('ZADD', KEYS[7], nowMs() + ttlMs, item)
+  else
+    rcall('ZREM', KEYS[7], item)
+  end
+end
+
+-- Returns up to `limit` keys whose deadline has passed, through the same path as a release
+-- (returnToFreeList), so whatever release does for a returning key happens here too. Condition of
+-- a return = that of a GC reclaim (allocated entry, no lock), so a stale index entry is harmless:
+-- a lock renewed by a peer that does not index (Python, a plain lock update) is re-scored from its
+-- PTTL, a lock without expiry or a key already free just leaves the index. An entry whose own
+-- lifetime ended leaves the pool as in GC. Returns the number of keys put back.
+local function returnDue(limit)
+  local due = rcall('ZRANGEBYSCORE', KEYS[7], '-inf', nowMs(), 'LIMIT', 0, limit)
+  local returned = 0
+  for i = 1, #due do
+    local item = due[i]
+    local pttl = rcall('PTTL', lockPrefix .. item)
+    if pttl > 0 then
+      rcall('ZADD', KEYS[7], nowMs() + pttl, item)
+    else
+      rcall('ZREM', KEYS[7], item)
+      local value = pttl == -2 and rcall('HGET', poolKey, item)
+      if value then
+        local prev, _, expiry = decode(value)
+        if prev == ALLOCATED then
+          if isExpired(expiry) then
+            rcall('HDEL', poolKey, item)
+          else
+            returned = returned + returnToFreeList(item)
+          end
+        end
+      end
+    end
+  end
+  return returned
 end
 
 -- GC of one entry (DESIGN.md §4, upstream §3.7.8). Returns 1 when a lease was reclaimed.
