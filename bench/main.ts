@@ -1,11 +1,12 @@
 /**
  * The benchmark suite (issue 5, DESIGN.md §8). `--check`: the short CI run, which fails only on
- * gross regressions. `--only=a,b`: run some figures (throughput, scaling, contention, memory, profile).
+ * gross regressions. `--only=a,b`: run some figures (profile, throughput, clients, scaling, contention, memory).
  * Every figure is a ratio against a baseline measured in this same run: only ratios compare across runs.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runClients } from './clients.js';
 import { runContention } from './contention.js';
 import { type BenchConfig, CHECK, FULL } from './lib/config.js';
 import { type BenchRedis, deleteKeys, openBenchRedis } from './lib/redis.js';
@@ -20,6 +21,7 @@ type FigureRunner = (env: BenchRedis, config: BenchConfig, prefix: string) => Pr
 const FIGURES: Record<string, FigureRunner> = {
   profile: runProfile,
   throughput: runThroughput,
+  clients: runClients,
   scaling: runScaling,
   contention: runContention,
   memory: runMemory,

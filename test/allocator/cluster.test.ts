@@ -2,23 +2,24 @@
  * Redis Cluster: every key of one allocator shares a hash slot (the prefix gets a `{…}` tag when
  * it has none), so every multi-key script runs on a 3-master cluster without CROSSSLOT errors.
  */
-import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisAllocator } from '../../src/index.js';
+import { toConnection } from '../../src/client/index.js';
+import { RedisAllocator, type RedisClient } from '../../src/index.js';
 import { type PrivateRedisCluster, startRedisCluster } from '../../tools/redis-server.js';
+import { closeLibraryClients, libraryClusterClient } from '../helpers/clients.js';
 import { expectSound } from './helpers.js';
 
 let cluster: PrivateRedisCluster;
-let client: Cluster;
+/** A cluster client of this run's family (`REDIS_CLIENT`). */
+let client: RedisClient;
 
 beforeAll(async () => {
   cluster = await startRedisCluster(3);
-  client = new Cluster(cluster.startupNodes);
-  await client.ping();
+  client = await libraryClusterClient(cluster.startupNodes);
 }, 60_000);
 
 afterAll(async () => {
-  await client?.quit().catch(() => client.disconnect());
+  await closeLibraryClients();
   await cluster?.stop();
 });
 
@@ -56,6 +57,17 @@ describe('allocator on Redis Cluster', () => {
       await expectSound(allocator);
       await allocator.clear();
     }
+  });
+
+  it('a dedicated connection for blocking reads routes by key and closes cleanly', async () => {
+    const connection = toConnection(client);
+    expect(connection.isCluster).toBe(true);
+    const dedicated = await connection.openDedicated();
+    const mailbox = '{app}|allocator|pool|mailbox:test';
+    const blocked = dedicated.send('BLPOP', [mailbox, 5], mailbox);
+    expect(await connection.send('LPUSH', [mailbox, 'ticket|a'], mailbox)).toBe(1);
+    expect(await blocked).toEqual([mailbox, 'ticket|a']);
+    await dedicated.close();
   });
 
   it('keep-alive, fences, cooldown and the deadline index work across a 3-master cluster', async () => {

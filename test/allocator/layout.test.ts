@@ -5,12 +5,15 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { RedisAllocator } from '../../src/index.js';
+import { libraryClient } from '../helpers/clients.js';
 import { testClient, uniquePrefix } from '../helpers/redis.js';
 
 /** Owner tokens name their holder: `<host>:<pid>:<12 random base64url chars>`. */
 const OWNER_TOKEN = new RegExp(`^${hostname()}:${process.pid}:[A-Za-z0-9_-]{12}$`);
 
 const redis = testClient();
+/** The allocators under test run on this run's client family (`REDIS_CLIENT`). */
+const library = libraryClient();
 
 async function raw(allocator: RedisAllocator) {
   const { pool, head, tail } = allocator.redisKeys;
@@ -23,7 +26,7 @@ async function raw(allocator: RedisAllocator) {
 
 describe('Redis layout', () => {
   it('names every key as P|S|pool, P|S|pool|head/tail/gc_cursor/fence/deadlines, P|S:<key>, P|S-cache:bind:<name>', () => {
-    const allocator = new RedisAllocator(redis, 'app');
+    const allocator = new RedisAllocator(library, 'app');
     expect(allocator.redisKeys).toEqual({
       pool: 'app|allocator|pool',
       head: 'app|allocator|pool|head',
@@ -40,7 +43,7 @@ describe('Redis layout', () => {
   });
 
   it('extend writes a doubly linked free list prev||next||-1 with head and tail pointers', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('layout'));
+    const allocator = new RedisAllocator(library, uniquePrefix('layout'));
     await allocator.extend(['a', 'b', 'c']);
     expect(await raw(allocator)).toEqual({
       pool: { a: '||b||-1', b: 'a||c||-1', c: 'b||||-1' },
@@ -50,7 +53,7 @@ describe('Redis layout', () => {
   });
 
   it('extend with a timeout writes integer expiry = Redis TIME + timeout', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('layout'));
+    const allocator = new RedisAllocator(library, uniquePrefix('layout'));
     const [before] = await redis.time();
     await allocator.extend(['a'], { timeout: 100.2 });
     const [after] = await redis.time();
@@ -62,7 +65,7 @@ describe('Redis layout', () => {
   });
 
   it('exclusive malloc pops the head, marks it #ALLOCATED and locks it with an owner token', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('layout'));
+    const allocator = new RedisAllocator(library, uniquePrefix('layout'));
     await allocator.extend(['a', 'b', 'c']);
     const lease = await allocator.acquireLease({ timeout: 60 });
     expect(lease?.key).toBe('a');
@@ -80,7 +83,7 @@ describe('Redis layout', () => {
   });
 
   it('free appends the key at the tail and deletes its lock', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('layout'));
+    const allocator = new RedisAllocator(library, uniquePrefix('layout'));
     await allocator.extend(['a', 'b', 'c']);
     await allocator.mallocKey();
     await allocator.freeKeys(['a']);
@@ -93,7 +96,7 @@ describe('Redis layout', () => {
   });
 
   it('shared malloc rotates the head to the tail and writes no lock', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('layout'), { shared: true });
+    const allocator = new RedisAllocator(library, uniquePrefix('layout'), { shared: true });
     await allocator.extend(['a', 'b', 'c']);
     expect(await allocator.mallocKey()).toBe('a');
     expect(await raw(allocator)).toEqual({
@@ -105,21 +108,21 @@ describe('Redis layout', () => {
   });
 
   it('taking the last free key leaves both pointers empty strings', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('layout'));
+    const allocator = new RedisAllocator(library, uniquePrefix('layout'));
     await allocator.extend(['a']);
     await allocator.mallocKey();
     expect(await raw(allocator)).toEqual({ pool: { a: '#ALLOCATED||#ALLOCATED||-1' }, head: '', tail: '' });
   });
 
   it('clear deletes the hash and sets both pointers to empty strings', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('layout'));
+    const allocator = new RedisAllocator(library, uniquePrefix('layout'));
     await allocator.extend(['a', 'b']);
     await allocator.clear();
     expect(await raw(allocator)).toEqual({ pool: {}, head: '', tail: '' });
   });
 
   it('soft binding is stored at P|S-cache:bind:<name> with the binding TTL', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('layout'));
+    const allocator = new RedisAllocator(library, uniquePrefix('layout'));
     await allocator.extend(['a']);
     await allocator.mallocKey({ name: 'worker-1', cacheTimeout: 30 });
     const bindKey = `${allocator.redisKeys.bindPrefix}worker-1`;

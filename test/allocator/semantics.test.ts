@@ -4,13 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RedisAllocator } from '../../src/index.js';
+import { libraryClient } from '../helpers/clients.js';
 import { sleep, testClient, uniquePrefix } from '../helpers/redis.js';
 import { entryExpiry, expectSound, rawPool } from './helpers.js';
 
 const redis = testClient();
+/** The allocators under test run on this run's client family (`REDIS_CLIENT`). */
+const library = libraryClient();
 
 function allocator(options: { shared?: boolean } = {}) {
-  return new RedisAllocator(redis, uniquePrefix('sem'), options);
+  return new RedisAllocator(library, uniquePrefix('sem'), options);
 }
 
 describe('membership', () => {
@@ -527,7 +530,7 @@ describe('garbage collection', () => {
 describe('names are data, never code (F14, F15)', () => {
   it('a prefix with quotes, backslashes and newlines addresses exactly the keys it names', async () => {
     const prefix = `${uniquePrefix('inj')}'"\\x\n]]--`;
-    const pool = new RedisAllocator(redis, prefix);
+    const pool = new RedisAllocator(library, prefix);
     await pool.extend(['a']);
     await pool.mallocKey({ name: 'n' });
     expect(await redis.hgetall(`${prefix}|allocator|pool`)).toEqual({ a: '#ALLOCATED||#ALLOCATED||-1' });

@@ -5,11 +5,13 @@
  */
 import type { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
+import type { RedisClient } from '../../src/index.js';
 import { MemoryLock } from '../../src/lock/memory-lock.js';
 import { MemoryLockPool } from '../../src/lock/memory-lock-pool.js';
 import { RedisLock } from '../../src/lock/redis-lock.js';
 import { RedisLockPool } from '../../src/lock/redis-lock-pool.js';
 import type { Lock, LockPool } from '../../src/lock/types.js';
+import { libraryClient } from '../helpers/clients.js';
 import { testClient, uniquePrefix } from '../helpers/redis.js';
 
 /** Separate Redis connections used by contention tests (several clients racing on one key). */
@@ -25,12 +27,19 @@ export interface Fixture<L> {
 
 const prefixes: string[] = [];
 let redis: Redis | undefined;
-let contenderClients: Redis[] | undefined;
+let library: RedisClient | undefined;
+let contenderClients: RedisClient[] | undefined;
 
-/** The file's main client (created on first use). */
+/** The file's raw ioredis client, for inspection and cleanup (created on first use). */
 export function client(): Redis {
   redis ??= testClient();
   return redis;
+}
+
+/** The client the locks under test are built on: this run's client family (`REDIS_CLIENT`). */
+export function lockClient(): RedisClient {
+  library ??= libraryClient();
+  return library;
 }
 
 /** A unique prefix whose keys are deleted after the file's tests. */
@@ -51,8 +60,8 @@ afterAll(async () => {
   for (const prefix of prefixes.splice(0)) await deleteKeys(prefix);
 });
 
-function redisContenders<L>(make: (redis: Redis, prefix: string) => L, count: number): L[] {
-  contenderClients ??= Array.from({ length: CONTENDER_CLIENTS }, () => testClient());
+function redisContenders<L>(make: (redis: RedisClient, prefix: string) => L, count: number): L[] {
+  contenderClients ??= Array.from({ length: CONTENDER_CLIENTS }, () => libraryClient());
   const clients = contenderClients;
   const prefix = trackedPrefix();
   return Array.from({ length: count }, (_, i) => make(clients[i % clients.length]!, prefix));
@@ -61,7 +70,7 @@ function redisContenders<L>(make: (redis: Redis, prefix: string) => L, count: nu
 export const lockFixtures: Fixture<Lock>[] = [
   {
     name: 'RedisLock',
-    make: (options) => new RedisLock(client(), trackedPrefix(), options),
+    make: (options) => new RedisLock(lockClient(), trackedPrefix(), options),
     contenders: (count) => redisContenders((redis, prefix) => new RedisLock(redis, prefix), count),
   },
   {
@@ -74,7 +83,7 @@ export const lockFixtures: Fixture<Lock>[] = [
 export const poolFixtures: Fixture<LockPool>[] = [
   {
     name: 'RedisLockPool',
-    make: (options) => new RedisLockPool(client(), trackedPrefix(), options),
+    make: (options) => new RedisLockPool(lockClient(), trackedPrefix(), options),
     contenders: (count) => redisContenders((redis, prefix) => new RedisLockPool(redis, prefix), count),
   },
   {
