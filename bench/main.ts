@@ -1,6 +1,6 @@
 /**
  * The benchmark suite (issue 5, DESIGN.md §8). `--check`: the short CI run, which fails only on
- * gross regressions. `--only=a,b`: run some figures (profile, throughput, clients, scaling, contention, memory).
+ * gross regressions. `--only=a,b`: run some figures (profile, throughput, clients, scaling, contention, memory, lease).
  * Every figure is a ratio against a baseline measured in this same run: only ratios compare across runs.
  */
 import { randomBytes } from 'node:crypto';
@@ -8,6 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runClients } from './clients.js';
 import { runContention } from './contention.js';
+import { runLease } from './lease.js';
 import { type BenchConfig, CHECK, FULL } from './lib/config.js';
 import { type BenchRedis, deleteKeys, openBenchRedis } from './lib/redis.js';
 import { type FigureResult, formatChecks, formatRatios, formatRows, writeJson } from './lib/report.js';
@@ -25,6 +26,7 @@ const FIGURES: Record<string, FigureRunner> = {
   scaling: runScaling,
   contention: runContention,
   memory: runMemory,
+  lease: runLease,
 };
 
 const RESULTS_PATH = fileURLToPath(new URL('./results/latest.json', import.meta.url));
