@@ -208,8 +208,9 @@ local function returnDue(limit)
   for i = 1, #due do
     local item = due[i]
     local pttl = rcall('PTTL', lockPrefix .. item)
-    if pttl > 0 then
-      rcall('ZADD', KEYS[7], nowMs() + pttl, item)
+    if pttl >= 0 then
+      -- Still locked (a lock in its last millisecond answers 0): look again when it ends.
+      rcall('ZADD', KEYS[7], nowMs() + math.max(pttl, 1), item)
     else
       rcall('ZREM', KEYS[7], item)
       local value = pttl == -2 and rcall('HGET', poolKey, item)
