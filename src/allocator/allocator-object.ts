@@ -200,6 +200,21 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
     this.allocator.leaseKeeper.keepAlive(watch, plan.renewEveryMs, this.#takenAt + plan.maxHoldMs);
   }
 
+  /**
+   * Throws the `LeaseLostError` when this object no longer holds its lease — including when the
+   * lease's local deadline has passed and no timer has told it yet (a process that was paused
+   * resumes with its timers late). Call it right before acting on the key; pair it with `fence`
+   * for the writes that reach other systems.
+   * @throws LeaseLostError
+   */
+  assertHeld(): void {
+    if (this.#watch !== undefined) this.allocator.leaseKeeper.checkDeadline(this.#watch);
+    if (this.#controller.signal.aborted && this.#controller.signal.reason instanceof LeaseLostError) {
+      throw this.#controller.signal.reason;
+    }
+    if (!this.#holding) throw new LeaseLostError('released', this.key, 'no longer held');
+  }
+
   /** Stops renewing; the lease ends at its timeout unless renewed by hand (`signal` then aborts). */
   stopKeepAlive(): void {
     if (this.#watch !== undefined) this.allocator.leaseKeeper.stopKeepAlive(this.#watch);

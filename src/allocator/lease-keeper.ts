@@ -97,6 +97,17 @@ export class LeaseKeeper {
   }
 
   /**
+   * Reports the loss now if the lease's local deadline has passed, without waiting for the timer
+   * (which runs late after the process was paused). @returns true when it was lost.
+   */
+  checkDeadline(lease: WatchedLease): boolean {
+    const now = performance.now();
+    if (!this.#watched.has(lease) || lease.deadline > now) return false;
+    this.#lose(lease, this.#deadlineReason(lease, now), 'its local deadline passed');
+    return true;
+  }
+
+  /**
    * Stops every timer and forgets every lease (`allocator.close()`). Returns the leases that were
    * watched, so their owners can be told.
    */
@@ -141,9 +152,7 @@ export class LeaseKeeper {
     const due: WatchedLease[] = [];
     for (const lease of this.#watched) {
       if (lease.deadline <= now) {
-        // Still being kept alive means the renewals did not get through in time.
-        const unreachable = lease.renewEveryMs > 0 && now < lease.holdUntil;
-        this.#lose(lease, unreachable ? 'unreachable' : 'expired', 'its local deadline passed');
+        this.#lose(lease, this.#deadlineReason(lease, now), 'its local deadline passed');
         continue;
       }
       if (lease.dueAt >= lease.holdUntil) lease.renewEveryMs = 0; // maxHold reached
@@ -154,6 +163,11 @@ export class LeaseKeeper {
     let next = Number.POSITIVE_INFINITY;
     for (const lease of this.#watched) next = Math.min(next, this.#nextEvent(lease));
     if (next < Number.POSITIVE_INFINITY) this.#wakeBy(next);
+  }
+
+  /** Still being kept alive at the deadline means the renewals did not get through in time. */
+  #deadlineReason(lease: WatchedLease, now: number): LeaseLossReason {
+    return lease.renewEveryMs > 0 && now < lease.holdUntil ? 'unreachable' : 'expired';
   }
 
   #send(batch: WatchedLease[], sentAt: number): void {

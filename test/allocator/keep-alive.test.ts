@@ -172,6 +172,23 @@ describe('keep-alive', () => {
     allocator.close();
   }, 20_000);
 
+  it('assertHeld reports a passed local deadline at once, before any timer has run', async () => {
+    const allocator = await pool(2);
+    const plain = (await allocator.malloc({ timeout: 0.3 }))!;
+    const kept = (await allocator.malloc({ timeout: 0.5, keepAlive: true, renewEvery: 0.15 }))!;
+    plain.assertHeld();
+    kept.assertHeld();
+    // Block the event loop past both deadlines, as a paused process would be: no timer runs.
+    const until = performance.now() + 700;
+    while (performance.now() < until) {
+      /* busy */
+    }
+    expect(() => plain.assertHeld()).toThrow(expect.objectContaining({ reason: 'expired' }));
+    expect(() => kept.assertHeld()).toThrow(expect.objectContaining({ reason: 'unreachable' }));
+    expect(lossOf(kept)?.reason).toBe('unreachable'); // the signal aborted in the same instant
+    allocator.close();
+  });
+
   it('close() stops every timer, aborts the signals with released, and release() still frees', async () => {
     const allocator = await pool(3);
     const objs = [
