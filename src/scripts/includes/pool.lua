@@ -40,21 +40,17 @@ local function withLinks(value, prev, nxt)
   return encode(prev or oldPrev, nxt or oldNext, expiry)
 end
 
--- Server time in whole seconds and in milliseconds, read at most once per script call (only
--- expiring entries and deadlines need it).
+-- Server time in whole seconds, read at most once per script call (only expiring entries and
+-- deadlines need it); the same TIME reply gives nowMsCache, the time in milliseconds, for the
+-- deadline index (read it after a call to now(): one closure fewer on the hot path).
 local nowCache, nowMsCache
-local function readClock()
-  local time = rcall('TIME')
-  nowCache = tonumber(time[1])
-  nowMsCache = nowCache * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
 local function now()
-  if not nowCache then readClock() end
+  if not nowCache then
+    local time = rcall('TIME')
+    nowCache = tonumber(time[1])
+    nowMsCache = nowCache * 1000 + math.floor(tonumber(time[2]) / 1000)
+  end
   return nowCache
-end
-local function nowMs()
-  if not nowCache then readClock() end
-  return nowMsCache
 end
 
 -- An entry expires at exactly its expiry second; -1 (or anything <= 0) never expires.
@@ -190,7 +186,8 @@ local COOLING = '#cooldown'
 -- a lock without expiry (ttlMs 0) has no deadline. KEYS[7] is the deadline index.
 local function scheduleReturn(item, ttlMs)
   if ttlMs > 0 then
-    rcall('ZADD', KEYS[7], nowMs() + ttlMs, item)
+    now()
+    rcall('ZADD', KEYS[7], nowMsCache + ttlMs, item)
   else
     rcall('ZREM', KEYS[7], item)
   end
@@ -203,14 +200,15 @@ end
 -- PTTL, a lock without expiry or a key already free just leaves the index. An entry whose own
 -- lifetime ended leaves the pool as in GC. Returns the number of keys put back.
 local function returnDue(limit)
-  local due = rcall('ZRANGEBYSCORE', KEYS[7], '-inf', nowMs(), 'LIMIT', 0, limit)
+  now()
+  local due = rcall('ZRANGEBYSCORE', KEYS[7], '-inf', nowMsCache, 'LIMIT', 0, limit)
   local returned = 0
   for i = 1, #due do
     local item = due[i]
     local pttl = rcall('PTTL', lockPrefix .. item)
     if pttl >= 0 then
       -- Still locked (a lock in its last millisecond answers 0): look again when it ends.
-      rcall('ZADD', KEYS[7], nowMs() + math.max(pttl, 1), item)
+      rcall('ZADD', KEYS[7], nowMsCache + math.max(pttl, 1), item)
     else
       rcall('ZREM', KEYS[7], item)
       local value = pttl == -2 and rcall('HGET', poolKey, item)
