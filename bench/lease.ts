@@ -173,19 +173,25 @@ export async function runLease(env: BenchRedis, config: BenchConfig, prefix: str
       c1.after.map((r) => r.usecPerPair),
     ),
   );
-  const c64 = await interleave(['after', 'ceiling'] as const, cfg.pairRounds, (name) =>
+  const c64 = await interleave(['before', 'after', 'ceiling'] as const, cfg.pairRounds, (name) =>
     measurePairs(admin, ops[name], 64, cfg.pairSeconds),
   );
-  const vsCeiling = c64.after.map((run, i) => run.pairsPerSecond / c64.ceiling[i]!.pairsPerSecond);
-  ratios.push(
-    ratio(
-      'lease/pair-ceiling@c64',
-      'pair with fence + index / ceiling (c64)',
-      median(vsCeiling),
-      Math.min(...vsCeiling),
-      Math.max(...vsCeiling),
-    ),
-  );
+  for (const version of ['before', 'after'] as const) {
+    const vsCeiling = c64[version].map((run, i) => run.pairsPerSecond / c64.ceiling[i]!.pairsPerSecond);
+    const label =
+      version === 'after'
+        ? 'pair with fence + index / ceiling (c64)'
+        : 'pair before issue 10 / ceiling (c64)';
+    ratios.push(
+      ratio(
+        `lease/pair-${version}-ceiling@c64`,
+        label,
+        median(vsCeiling),
+        Math.min(...vsCeiling),
+        Math.max(...vsCeiling),
+      ),
+    );
+  }
 
   // 2. Keep-alive: renew calls per interval. GC is off so only keep-alive runs scripts meanwhile.
   for (const count of cfg.keepAliveCounts) {

@@ -25,7 +25,7 @@ export const TARGETS: Readonly<Record<string, Target>> = {
   // keep-alive interval whatever the number of leases; an ended lease is back within 1 s.
   'lease/pair-speed': { op: '>=', value: 0.95 },
   'lease/pair-redis-usec': { op: '<=', value: 1.05 },
-  'lease/pair-ceiling@c64': { op: '>=', value: 0.6 },
+  'lease/pair-after-ceiling@c64': { op: '>=', value: 0.6 },
   'lease/keepalive-calls@1': { op: '<=', value: 1 },
   'lease/keepalive-calls@100': { op: '<=', value: 1 },
   'lease/keepalive-calls@1000': { op: '<=', value: 1 },
