@@ -3,11 +3,11 @@
  * against the latency of one trivial EVALSHA under the same load (rounds interleaved).
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RedisAllocator } from 'redis-allocator';
 import type { BenchConfig } from './lib/config.js';
+import { snapshotLibrary } from './lib/library-snapshot.js';
 import { interleave } from './lib/measure.js';
 import type { BenchRedis } from './lib/redis.js';
 import { type FigureResult, type Ratio, type Row, ratio } from './lib/report.js';
@@ -15,26 +15,6 @@ import { median, quantile } from './lib/stats.js';
 import { fillPool, resourceKeys, TRIVIAL_SCRIPT } from './lib/subjects.js';
 
 const WORKER = fileURLToPath(new URL('./contention-worker.mjs', import.meta.url));
-const SNAPSHOTS = fileURLToPath(new URL('./results/', import.meta.url));
-const DIST_WAIT_MS = 60_000;
-
-/**
- * Copies the built library somewhere no concurrent `npm run build` can clean, waiting while dist/
- * is being rebuilt. Lives under bench/ so the copy still resolves ioredis from node_modules.
- * @returns the snapshot's entry file and its directory (to remove afterwards).
- */
-async function snapshotLibrary(): Promise<{ entry: string; dir: string }> {
-  const entry = fileURLToPath(import.meta.resolve('redis-allocator'));
-  const deadline = Date.now() + DIST_WAIT_MS;
-  while (!existsSync(entry)) {
-    if (Date.now() > deadline) throw new Error(`${entry} is missing: run npm run build`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  mkdirSync(SNAPSHOTS, { recursive: true });
-  const dir = mkdtempSync(join(SNAPSHOTS, '.library-'));
-  cpSync(dirname(entry), dir, { recursive: true });
-  return { entry: join(dir, basename(entry)), dir };
-}
 type Subject = 'ceiling' | 'malloc';
 type Reply = { ready?: true; latencies?: number[] };
 

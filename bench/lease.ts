@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { DefaultRedisAllocatorPolicy, RedisAllocator } from 'redis-allocator';
-import { composeWith } from '../src/scripts/compose.js';
+import { composeScript } from '../src/scripts/loader.js';
 import type { BenchConfig } from './lib/config.js';
 import { interleave, type Operation, throughput } from './lib/measure.js';
 import { type BenchRedis, commandStats } from './lib/redis.js';
@@ -23,20 +23,20 @@ import { ceilingPair, fillPool, resourceKeys } from './lib/subjects.js';
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 
 /** Malloc + free scripts of one version, composed exactly as the loader composes them. */
-function scriptPair(dir: string, include: string) {
-  const includes = { pool: read(include) };
+function scriptPair(dir: string, includeDir: string) {
+  const includes = { pool: read(`${includeDir}pool.lua`), 'pool-edit': read(`${includeDir}pool-edit.lua`) };
   return {
-    malloc: composeWith(includes, 'malloc', read(`${dir}malloc.lua`)),
-    free: composeWith(includes, 'free', read(`${dir}free.lua`)),
+    malloc: composeScript('malloc', read(`${dir}malloc.lua`), includes),
+    free: composeScript('free', read(`${dir}free.lua`), includes),
   };
 }
 
 const VERSIONS = {
-  before: scriptPair('./baseline/', './baseline/pool.lua'),
-  after: scriptPair('../src/scripts/allocator/', '../src/scripts/includes/pool.lua'),
+  before: scriptPair('./baseline/', './baseline/'),
+  after: scriptPair('../src/scripts/allocator/', '../src/scripts/includes/'),
 };
 
-/** mallocKey + freeKeys as raw EVALSHA with the library's arguments (the `after` KEYS add fence, deadlines). */
+/** mallocKey + freeKeys as raw EVALSHA with the library's arguments (`after` adds fence and deadline KEYS). */
 async function rawPair(
   client: Redis,
   allocator: RedisAllocator,
@@ -46,30 +46,28 @@ async function rawPair(
   const mallocSha = (await client.script('LOAD', malloc)) as string;
   const freeSha = (await client.script('LOAD', free)) as string;
   const k = allocator.redisKeys;
-  const keys =
-    version === 'before'
-      ? [k.pool, k.head, k.tail, k.gcCursor, k.gcGate]
-      : [k.pool, k.head, k.tail, k.gcCursor, k.gcGate, k.fence, k.deadlines];
+  const mallocKeys = [k.pool, k.head, k.tail, k.gcCursor, k.gcGate];
+  const freeKeys = [k.pool, k.head, k.tail];
+  if (version === 'after') {
+    mallocKeys.push(k.fence, k.deadlines);
+    freeKeys.push(k.deadlines);
+  }
   let n = 0;
   return async () => {
     const token = `bench:${process.pid}:${n++}`;
-    const reply = await client.evalsha(
+    const reply = (await client.evalsha(
       mallocSha,
-      keys.length,
-      ...keys,
+      mallocKeys.length,
+      ...mallocKeys,
       k.lockPrefix,
-      k.bindPrefix,
       '0',
       600_000,
+      1,
       token,
-      '',
-      3_600_000,
-      0,
-      0,
-    );
-    const key = Array.isArray(reply) ? (reply[0] as string) : (reply as string | null);
-    if (!key) throw new Error('benchmark pool ran dry');
-    await client.evalsha(freeSha, keys.length, ...keys, k.lockPrefix, '', key);
+    )) as (string | number)[];
+    const key = version === 'after' ? reply[1] : reply[0];
+    if (typeof key !== 'string') throw new Error('benchmark pool ran dry');
+    await client.evalsha(freeSha, freeKeys.length, ...freeKeys, k.lockPrefix, '', key);
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The benchmark suite (issue 5, DESIGN.md §8). `--check`: the short CI run, which fails only on
- * gross regressions. `--only=a,b`: run some figures (profile, throughput, clients, scaling, contention, memory, lease).
+ * gross regressions. `--only=a,b`: run some figures (fleet, profile, throughput, clients, scaling, contention, memory, lease).
  * Every figure is a ratio against a baseline measured in this same run: only ratios compare across runs.
  */
 import { randomBytes } from 'node:crypto';
@@ -8,10 +8,18 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runClients } from './clients.js';
 import { runContention } from './contention.js';
+import { runFleet } from './fleet.js';
 import { runLease } from './lease.js';
 import { type BenchConfig, CHECK, FULL } from './lib/config.js';
 import { type BenchRedis, deleteKeys, openBenchRedis } from './lib/redis.js';
-import { type FigureResult, formatChecks, formatRatios, formatRows, writeJson } from './lib/report.js';
+import {
+  type FigureResult,
+  formatChecks,
+  formatRatios,
+  formatRows,
+  targetCoverage,
+  writeJson,
+} from './lib/report.js';
 import { runMemory } from './memory.js';
 import { runProfile } from './profile.js';
 import { runScaling } from './scaling.js';
@@ -20,6 +28,7 @@ import { runThroughput } from './throughput.js';
 type FigureRunner = (env: BenchRedis, config: BenchConfig, prefix: string) => Promise<FigureResult>;
 
 const FIGURES: Record<string, FigureRunner> = {
+  fleet: runFleet,
   profile: runProfile,
   throughput: runThroughput,
   clients: runClients,
@@ -71,6 +80,7 @@ async function main(): Promise<number> {
         await deleteKeys(admin, `${prefix}*`);
         return result;
       });
+      figure.checks.push(...targetCoverage(figure));
       figures.push(figure);
       printFigure(figure);
     }

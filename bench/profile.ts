@@ -1,8 +1,10 @@
 /**
  * Profile: what one operation costs the server. Round trips per operation (counted on the client),
  * commands per operation (`INFO commandstats` delta: the script's own redis.call()s), and the
- * server time of the script. Also the structural checks no noise can move: one script call per
- * malloc and per release, and no O(pool) command on the hot path.
+ * server time of the operation split into the commands inside (their own commandstats usec) and
+ * the Lua around them (script usec minus those commands: preamble, closures, string work, the
+ * cost of each redis.call() itself, the reply). Also the structural checks no noise can move: one
+ * script call per malloc and per release, and no O(pool) command on the hot path.
  */
 import type { Redis } from 'ioredis';
 import { RedisAllocator } from 'redis-allocator';
@@ -17,6 +19,10 @@ import { fillPool, policyAllocator, resourceKeys, TRIVIAL_SCRIPT } from './lib/s
 const O_POOL_COMMANDS = ['hkeys', 'hvals', 'hgetall', 'keys', 'scan', 'smembers', 'lrange', 'sort'];
 /** A top-level command name → how many the client sent. */
 type SentCounts = Record<string, number>;
+/** Top-level commands that run Lua: their usec includes the commands the script calls. */
+const SCRIPT_COMMANDS = ['evalsha', 'eval', 'evalsha_ro', 'eval_ro', 'fcall', 'fcall_ro'];
+/** What the profiling connection itself sends between chunks. */
+const ADMIN_COMMANDS = ['info'];
 
 interface OperationProfile {
   name: string;
@@ -26,6 +32,33 @@ interface OperationProfile {
   innerCalls: number;
   /** Server microseconds per operation, script and inner calls included. */
   serverUsec: number;
+  /** Of `serverUsec`: the commands themselves (inner redis.call()s and plain commands). */
+  commandUsec: number;
+  /** Of `serverUsec`: the Lua around the inner commands (script usec minus theirs). */
+  luaUsec: number;
+}
+
+/** Splits one chunk's commandstats delta into command time and Lua time, in µs per operation. */
+export function splitServerTime(
+  diff: CommandStats,
+  sent: SentCounts,
+  ops: number,
+): { serverUsec: number; commandUsec: number; luaUsec: number } {
+  let script = 0;
+  let plain = 0;
+  let inner = 0;
+  for (const [cmd, s] of Object.entries(diff)) {
+    if (ADMIN_COMMANDS.includes(cmd) || cmd.startsWith('config')) continue;
+    if (SCRIPT_COMMANDS.includes(cmd)) script += s.usec;
+    else if (sent[cmd] !== undefined) plain += s.usec;
+    else inner += s.usec;
+  }
+  const per = Math.max(1, ops);
+  return {
+    serverUsec: (script + plain) / per,
+    commandUsec: (inner + plain) / per,
+    luaUsec: (script - inner) / per,
+  };
 }
 
 /** Counts every command `client` sends, by name, by wrapping its `sendCommand`. */
@@ -33,7 +66,8 @@ function countSent(client: Redis): SentCounts {
   const counts: SentCounts = {};
   const send = client.sendCommand.bind(client);
   client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
-    counts[command.name] = (counts[command.name] ?? 0) + 1;
+    const name = command.name.toLowerCase(); // commandstats names are lower-case; clients may send either
+    counts[name] = (counts[name] ?? 0) + 1;
     return (send as (...args: unknown[]) => unknown)(command, ...rest);
   }) as typeof client.sendCommand;
   return counts;
@@ -51,32 +85,42 @@ async function profileStep(
 ): Promise<OperationProfile> {
   for (const key of Object.keys(sent)) delete sent[key];
   const first = await commandStats(admin);
-  const chunkUsec: number[] = [];
+  const chunks: Array<ReturnType<typeof splitServerTime>> = [];
   let before = first;
   for (let chunk = 0; chunk < CHUNKS; chunk++) {
     const end = Math.round(((chunk + 1) * count) / CHUNKS);
     const start = Math.round((chunk * count) / CHUNKS);
     for (let i = start; i < end; i++) await step(i);
     const after = await commandStats(admin);
-    const diff = diffStats(before, after);
-    const scriptUsec = Object.keys(sent).reduce((a, cmd) => a + (diff[cmd]?.usec ?? 0), 0);
-    chunkUsec.push(scriptUsec / Math.max(1, end - start));
+    chunks.push(splitServerTime(diffStats(before, after), sent, end - start));
     before = after;
   }
   const diff = diffStats(first, before);
-  delete diff.info;
+  for (const cmd of Object.keys(diff))
+    if (ADMIN_COMMANDS.includes(cmd) || cmd.startsWith('config')) delete diff[cmd];
   const roundTrips = Object.values(sent).reduce((a, b) => a + b, 0) / count;
   const total = Object.values(diff).reduce((a, b) => a + b.calls, 0) / count;
   const perOp: CommandStats = {};
   for (const [cmd, s] of Object.entries(diff)) perOp[cmd] = { calls: s.calls / count, usec: s.usec / count };
-  return { name, roundTrips, commands: perOp, innerCalls: total - roundTrips, serverUsec: median(chunkUsec) };
+  return {
+    name,
+    roundTrips,
+    commands: perOp,
+    innerCalls: total - roundTrips,
+    serverUsec: median(chunks.map((c) => c.serverUsec)),
+    commandUsec: median(chunks.map((c) => c.commandUsec)),
+    luaUsec: median(chunks.map((c) => c.luaUsec)),
+  };
 }
 
 function describe(p: OperationProfile): string {
   const parts = Object.entries(p.commands)
-    .filter(([cmd]) => cmd !== 'evalsha')
+    .filter(([cmd]) => !SCRIPT_COMMANDS.includes(cmd))
     .map(([cmd, s]) => `${cmd.toUpperCase()} ${+s.calls.toFixed(2)}`);
-  return `${p.name}: ${p.roundTrips} round trip(s), ${+p.innerCalls.toFixed(2)} commands inside (${parts.join(', ')}), ${p.serverUsec.toFixed(1)} µs server`;
+  return (
+    `${p.name}: ${p.roundTrips} round trip(s), ${+p.innerCalls.toFixed(2)} commands inside (${parts.join(', ')}); ` +
+    `${p.serverUsec.toFixed(1)} µs server = ${p.commandUsec.toFixed(1)} µs commands + ${p.luaUsec.toFixed(1)} µs Lua`
+  );
 }
 
 export async function runProfile(
@@ -120,7 +164,11 @@ export async function runProfile(
   await step('acquireLease({gcCount: 5})', async (i) => {
     held[i] = await exclusive.acquireLease({ timeout: 600, gcCount: 5 });
   });
+  await step('renewLease', (i) => exclusive.renewLease(held[i] as { key: string; token: string }, 600));
   await step('releaseLease', (i) => exclusive.releaseLease(held[i] as { key: string; token: string }));
+  // Half the pool held, half free: a GC step visits both kinds (and reclaims nothing: every lease is live).
+  for (let i = 0; i < 500; i++) await exclusive.mallocKey({ timeout: 600 });
+  await step('gc(10)', () => exclusive.gc(10));
   await step('policy malloc', async (i) => {
     held[i] = await policy.malloc({ timeout: 600 });
   });
@@ -134,15 +182,18 @@ export async function runProfile(
   });
   await step('redis-semaphore release', (i) => semaphores[i]!.release());
 
+  const usecRow = (label: string, usec: number): Row => ({
+    label,
+    unit: 'µs/op',
+    median: usec,
+    min: usec,
+    max: usec,
+    n,
+  });
   const rows: Row[] = profiles.flatMap((p) => [
-    {
-      label: `${p.name}: server time`,
-      unit: 'µs/op',
-      median: p.serverUsec,
-      min: p.serverUsec,
-      max: p.serverUsec,
-      n,
-    },
+    usecRow(`${p.name}: server time`, p.serverUsec),
+    usecRow(`${p.name}: in commands`, p.commandUsec),
+    usecRow(`${p.name}: in Lua`, p.luaUsec),
     {
       label: `${p.name}: redis.call()s`,
       unit: 'calls/op',

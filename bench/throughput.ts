@@ -9,7 +9,7 @@ import type { BenchConfig } from './lib/config.js';
 import { type CostedRun, costedThroughput, interleave, type Operation, throughput } from './lib/measure.js';
 import { type BenchRedis, serverCpuSeconds } from './lib/redis.js';
 import { type FigureResult, type Ratio, type Row, ratio } from './lib/report.js';
-import { median, pairedRatios, summarize } from './lib/stats.js';
+import { pairedSummary, summarize } from './lib/stats.js';
 import {
   ceilingPair,
   fillPool,
@@ -100,8 +100,9 @@ export async function runThroughput(
       costedThroughput(subjects[name]!.op, c, seconds, serverCpu),
     );
     const rate = (name: string) => runs[name]!.map((r: CostedRun) => r.opsPerSecond);
+    const rates = Object.fromEntries(names.map((name) => [name, rate(name)]));
     for (const name of names) {
-      rows.push({ label: `${subjects[name]!.label} @c${c}`, unit: 'pairs/s', ...summarize(rate(name)) });
+      rows.push({ label: `${subjects[name]!.label} @c${c}`, unit: 'pairs/s', ...summarize(rates[name]!) });
       const client = runs[name]!.map((r) => r.clientCpu);
       const server = runs[name]!.map((r) => r.serverCpu);
       costs.push({
@@ -115,10 +116,10 @@ export async function runThroughput(
         ...summarize(server),
       });
     }
+    // A missing subject throws (pairedSummary): the run fails instead of skipping a ratio.
     const paired = (id: string, label: string, subject: string, baseline: string) => {
-      if (!runs[subject] || !runs[baseline]) return;
-      const r = pairedRatios(rate(subject), rate(baseline));
-      ratios.push(ratio(`${id}@c${c}`, `${label} @c${c}`, median(r), Math.min(...r), Math.max(...r)));
+      const r = pairedSummary(rates, subject, baseline);
+      ratios.push(ratio(`${id}@c${c}`, `${label} @c${c}`, r.median, r.min, r.max));
     };
     paired('pair/ceiling', 'mallocKey+freeKeys / ceiling', 'pair', 'ceiling');
     paired('pair/semaphore', 'mallocKey+freeKeys / redis-semaphore', 'pair', 'semaphore');
@@ -126,18 +127,20 @@ export async function runThroughput(
     paired('lease/pair', 'acquireLease(gc 5)+releaseLease / plain pair', 'lease', 'pair');
     paired('shared/ceiling', 'shared mallocKey+freeKeys / ceiling', 'shared', 'ceiling');
     paired('semaphore/ceiling', 'redis-semaphore / ceiling', 'semaphore', 'ceiling');
-    paired('pairAp/ceilingAp', 'autopipelined pair / autopipelined ceiling', 'pairAp', 'ceilingAp');
-    paired('pairAp/ceiling', 'autopipelined pair / plain ceiling', 'pairAp', 'ceiling');
+    if (config.throughput.autoPipelining) {
+      paired('pairAp/ceilingAp', 'autopipelined pair / autopipelined ceiling', 'pairAp', 'ceilingAp');
+      paired('pairAp/ceiling', 'autopipelined pair / plain ceiling', 'pairAp', 'ceiling');
+    }
     // What the pair would reach on a CPU-saturated box: ceiling CPU / pair CPU (both sides summed).
     const cpu = (name: string) => runs[name]!.map((r) => r.clientCpu + r.serverCpu);
-    const cpuRatios = pairedRatios(cpu('ceiling'), cpu('pair'));
+    const cpuRatio = pairedSummary({ ceiling: cpu('ceiling'), pair: cpu('pair') }, 'ceiling', 'pair');
     ratios.push(
       ratio(
         `cpu/pair@c${c}`,
         `CPU: ceiling µs / pair µs per pair (client+server) @c${c}`,
-        median(cpuRatios),
-        Math.min(...cpuRatios),
-        Math.max(...cpuRatios),
+        cpuRatio.median,
+        cpuRatio.min,
+        cpuRatio.max,
       ),
     );
   }

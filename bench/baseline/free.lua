@@ -9,15 +9,28 @@
 --
 -- Each key's lock is deleted whoever holds it; only allocated pool members return to the free
 -- list (a free node that held a lock just loses the lock: F2; a key evicted from the pool stays out).
+-- Any number of keys (the frees one allocator instance makes in the same tick are coalesced into
+-- one call) costs the same five commands per 1000 keys: one DEL, then returnToFreeList's four.
 
 -- @include pool
 
+-- Keys go in chunks: unpack() of one huge list would overflow Lua's C stack.
+local CHUNK = 1000
 local newExpiry
 if ARGV[2] ~= '' then newExpiry = expiryIn(tonumber(ARGV[2])) end
 local returned = 0
-for i = 3, #ARGV do
-  local item = ARGV[i]
-  rcall('DEL', lockPrefix .. item)
-  returned = returned + returnToFreeList(item, newExpiry)
+local seen = {}
+for start = 3, #ARGV, CHUNK do
+  local locks, items = {}, {}
+  for i = start, math.min(#ARGV, start + CHUNK - 1) do
+    local item = ARGV[i]
+    locks[#locks + 1] = lockPrefix .. item
+    if not seen[item] then
+      seen[item] = true
+      items[#items + 1] = item
+    end
+  end
+  rcall('DEL', unpack(locks))
+  if #items > 0 then returned = returned + returnToFreeList(items, newExpiry) end
 end
 return returned

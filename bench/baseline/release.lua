@@ -16,5 +16,5 @@ if rcall('GET', lockKey) ~= ARGV[4] then return 0 end
 rcall('DEL', lockKey)
 local newExpiry
 if ARGV[2] ~= '' then newExpiry = expiryIn(tonumber(ARGV[2])) end
-returnToFreeList(item, newExpiry)
+returnToFreeList({ item }, newExpiry)
 return 1

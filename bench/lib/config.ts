@@ -34,6 +34,16 @@ export interface BenchConfig {
     seconds: number;
     warmupSeconds: number;
   };
+  fleet: {
+    /** Client processes, each with its own connection. */
+    processes: number;
+    /** Closed loops per process. */
+    inFlight: number;
+    poolSize: number;
+    rounds: number;
+    seconds: number;
+    warmupSeconds: number;
+  };
   memory: { count: number };
   profile: { operations: number };
   lease: {
@@ -77,6 +87,7 @@ export const FULL: BenchConfig = {
     seconds: 3,
     warmupSeconds: 0.5,
   },
+  fleet: { processes: 3, inFlight: 64, poolSize: 1000, rounds: 5, seconds: 2, warmupSeconds: 0.5 },
   memory: { count: 100_000 },
   profile: { operations: 1000 },
   lease: {
@@ -119,14 +130,17 @@ export const CHECK: BenchConfig = {
     seconds: 1,
     warmupSeconds: 0.3,
   },
+  // Redis µs per pair is a ratio of server counters: stable even in short rounds. Same fleet
+  // shape as the full run: redis-semaphore's cost depends on its holder count (listpack ≤ 128).
+  fleet: { processes: 3, inFlight: 64, poolSize: 1000, rounds: 3, seconds: 0.3, warmupSeconds: 0.2 },
   memory: { count: 100_000 },
   profile: { operations: 300 },
   lease: {
     pairRounds: 5,
     pairSeconds: 0.12,
-    keepAliveCounts: [1, 1000],
+    keepAliveCounts: [1, 100, 1000],
     keepAliveSeconds: 1.6,
-    promptSizes: [10, 100_000],
+    promptSizes: [10, 1000, 100_000],
     promptSamples: 5,
   },
 };

@@ -1,7 +1,7 @@
 /** Result records of the suite, the terminal table and the JSON file. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { judge, TARGETS, type Target, type Verdict } from './targets.js';
+import { judge, TARGETS, type Target, unmeasuredTargets, type Verdict } from './targets.js';
 
 /** One measured figure: median and spread over rounds (or samples). */
 export interface Row {
@@ -48,6 +48,27 @@ export function ratio(id: string, label: string, value: number, min: number, max
   return target
     ? { id, label, value, min, max, target, verdict: judge(value, target) }
     : { id, label, value, min, max };
+}
+
+/**
+ * The check that every target set for `figure` was measured (none when the figure has no target):
+ * a renamed ratio or a dropped subject fails the run instead of leaving a target unchecked.
+ */
+export function targetCoverage(figure: Pick<FigureResult, 'id' | 'ratios'>): Check[] {
+  const expected = Object.values(TARGETS).filter((target) => target.figure === figure.id).length;
+  if (expected === 0) return [];
+  const missing = unmeasuredTargets(
+    figure.id,
+    figure.ratios.map((r) => r.id),
+  );
+  return [
+    {
+      id: `${figure.id}/targets`,
+      label: `every ${figure.id} target measured`,
+      pass: missing.length === 0,
+      detail: missing.length === 0 ? `${expected} of ${expected}` : `no ratio for ${missing.join(', ')}`,
+    },
+  ];
 }
 
 function fmt(value: number): string {

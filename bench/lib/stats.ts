@@ -42,3 +42,27 @@ export function pairedRatios(subject: readonly number[], baseline: readonly numb
   for (let i = 0; i < n; i++) ratios.push(subject[i]! / baseline[i]!);
   return ratios;
 }
+
+/** Per-round ratios of two measured subjects, with their median and spread. */
+export interface PairedSummary {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * Paired ratios of `subject` over `baseline`, looked up by name in `samples`. A subject that was
+ * not measured (or has no rounds) is an error, never a silently skipped ratio: a dropped subject
+ * would leave its target unchecked.
+ */
+export function pairedSummary(
+  samples: Readonly<Record<string, readonly number[]>>,
+  subject: string,
+  baseline: string,
+): PairedSummary {
+  for (const name of [subject, baseline]) {
+    if (!samples[name]?.length) throw new Error(`benchmark subject "${name}" was not measured`);
+  }
+  const ratios = pairedRatios(samples[subject]!, samples[baseline]!);
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}

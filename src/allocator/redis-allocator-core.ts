@@ -15,8 +15,31 @@ import {
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
 import { toCooldownMs, toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
+import { Coalescer } from './coalescer.js';
 import { assertHolder, ownerToken } from './holder.js';
 import { allocatorScripts as scripts } from './scripts.js';
+
+/** Outcome of a token-checked renewal. */
+export type RenewOutcome = 'renewed' | 'expired' | 'taken';
+const RENEW_OUTCOMES: Readonly<Record<string, RenewOutcome>> = {
+  '1': 'renewed',
+  '0': 'expired',
+  '-1': 'taken',
+};
+
+/** A key and its fence, as one caller of a (possibly coalesced) malloc gets them. */
+interface Granted {
+  key: string;
+  fence: number;
+}
+
+/** The options every caller of one coalesced malloc shares. */
+interface MallocOptions {
+  ttl: number;
+  gcCount: number;
+  gcGateMs: number;
+}
+
 import type {
   AcquireLeaseOptions,
   AllocatorCoreOptions,
@@ -28,22 +51,23 @@ import type {
   ReleaseOptions,
 } from './types.js';
 
-/** Outcome of a token-checked renewal. */
-export type RenewOutcome = 'renewed' | 'expired' | 'taken';
-const RENEW_OUTCOMES: Readonly<Record<string, RenewOutcome>> = {
-  '1': 'renewed',
-  '0': 'expired',
-  '-1': 'taken',
-};
-
 /** Pool operations of `RedisAllocator`; the object/policy layer is added by the subclass. */
 export class RedisAllocatorCore extends RedisLock {
   /** True when allocation rotates keys instead of locking them. */
   readonly shared: boolean;
   /** Every Redis key name of this allocator. */
   readonly redisKeys: AllocatorKeys;
-  /** KEYS of every pool script: pool, head, tail, GC cursor, GC gate, fence, deadline index. */
+  /** KEYS of malloc and gc: pool, head, tail, GC cursor, GC gate, fence, deadline index. */
   private readonly scriptKeys: readonly string[];
+  /** KEYS of the other pool scripts: pool, head, tail (each KEYS element costs Redis time per call). */
+  private readonly listKeys: readonly string[];
+  /** KEYS of release and free: pool, head, tail, deadline index. */
+  private readonly returnKeys: readonly string[];
+
+  /** Coalesces concurrent unnamed exclusive mallocs into one script call; absent when disabled. */
+  readonly #coalescer: Coalescer<MallocOptions, string, Granted | null> | undefined;
+  /** Coalesces concurrent `freeKeys` calls (same lifetime option) into one free script call. */
+  readonly #freeCoalescer: Coalescer<string | number, readonly string[], void> | undefined;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -55,6 +79,18 @@ export class RedisAllocatorCore extends RedisLock {
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
     const { pool, head, tail, gcCursor, gcGate, fence, deadlines } = this.redisKeys;
     this.scriptKeys = [pool, head, tail, gcCursor, gcGate, fence, deadlines];
+    this.listKeys = [pool, head, tail];
+    this.returnKeys = [pool, head, tail, deadlines];
+    if (options.coalesce ?? true) {
+      this.#coalescer = new Coalescer(async (batch, tokens) => {
+        const granted = await this.#runMalloc(batch, tokens);
+        return tokens.map((_, i) => granted[i] ?? null);
+      });
+      this.#freeCoalescer = new Coalescer(async (lifetime, keyLists) => {
+        await this.#runFree(lifetime, keyLists.flat());
+        return keyLists.map(() => undefined);
+      });
+    }
   }
 
   // ---- membership -------------------------------------------------------------------------
@@ -117,7 +153,7 @@ export class RedisAllocatorCore extends RedisLock {
 
   /** Empties the pool (hash and pointers, atomically). Locks and bindings are left to expire. */
   async clear(): Promise<void> {
-    await scripts.clear.run(this.connection, this.scriptKeys, []);
+    await scripts.clear.run(this.connection, this.listKeys, []);
   }
 
   // ---- allocation ---------------------------------------------------------------------------
@@ -148,19 +184,49 @@ export class RedisAllocatorCore extends RedisLock {
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     if (options.holder !== undefined) assertHolder(options.holder);
     const token = this.shared ? '' : ownerToken(options.holder);
-    const { lockPrefix, bindPrefix } = this.redisKeys;
-    const granted = (await scripts.malloc.run(this.connection, this.scriptKeys, [
-      lockPrefix,
-      bindPrefix,
+    if (this.#coalescer !== undefined && name === '' && !this.shared) {
+      const granted = await this.#coalescer.request(
+        `${ttl}|${gcCount}|${gcGateMs}`,
+        { ttl, gcCount, gcGateMs },
+        token,
+      );
+      return granted === null ? null : { key: granted.key, token, fence: granted.fence };
+    }
+    const { bindPrefix } = this.redisKeys;
+    const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
+    const [granted] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
+    return granted === undefined ? null : { key: granted.key, token, fence: granted.fence };
+  }
+
+  /**
+   * One malloc script call handing out up to `tokens.length` keys, the i-th locked with the i-th
+   * token. malloc.lua's trailing arguments are optional: each ARGV element costs Redis time.
+   */
+  async #runMalloc(
+    options: MallocOptions,
+    tokens: readonly string[],
+    binding: readonly (string | number)[] = [],
+  ): Promise<Granted[]> {
+    const { ttl, gcCount, gcGateMs } = options;
+    const args: (string | number)[] = [
+      this.redisKeys.lockPrefix,
       this.shared ? '1' : '0',
       ttl,
-      token,
-      name,
-      bindTtl,
-      gcCount,
-      gcGateMs,
-    ])) as [string, number] | null;
-    return granted === null ? null : { key: granted[0], token, fence: Number(granted[1]) };
+      tokens.length,
+      ...tokens,
+    ];
+    if (gcCount > 0 || binding.length > 0) args.push(gcCount, gcGateMs);
+    args.push(...binding);
+    // Reply { firstFence, key1, key2, … }: the i-th key's fence is firstFence + i - 1 (0 = shared).
+    const [first, ...keys] = (await scripts.malloc.run(this.connection, this.scriptKeys, args)) as [
+      number,
+      ...string[],
+    ];
+    return keys.map((key, i) => ({ key, fence: first === 0 ? 0 : Number(first) + i }));
+  }
+
+  #runFree(lifetime: string | number, keys: readonly string[]) {
+    return scripts.free.run(this.connection, this.returnKeys, [this.redisKeys.lockPrefix, lifetime, ...keys]);
   }
 
   /**
@@ -173,23 +239,31 @@ export class RedisAllocatorCore extends RedisLock {
     const ttl = toTtlMs(options.timeout ?? DEFAULTS.leaseTimeout, 'timeout');
     if (options.holder !== undefined) assertHolder(options.holder);
     const token = ownerToken(options.holder);
-    const fence = Number(await this.runPool(scripts.acquireKey, [ttl, token, key]));
+    const { pool, head, tail, fence: fenceKey, deadlines, lockPrefix } = this.redisKeys;
+    const fence = Number(
+      await scripts.acquireKey.run(
+        this.connection,
+        [pool, head, tail, fenceKey, deadlines],
+        [lockPrefix, ttl, token, key],
+      ),
+    );
     return fence > 0 ? { key, token, fence } : null;
   }
 
   /**
    * Frees the lease only while its token still holds the lock; a stale holder can never free a
    * key that was re-allocated to someone else. A shared-mode rotation (token `""`) holds no lock:
-   * always `true`. With `cooldown` the key rests that many seconds before it returns by itself.
-   * @returns `true` when the lease was ours and is now freed (or cooling).
-   * @throws InvalidTimeoutError when `cooldown` is negative or not a number.
+   * always `true`.
+   * @returns `true` when the lease was ours and is now freed.
    */
   async releaseLease(lease: LeaseRef, options: ReleaseOptions = {}): Promise<boolean> {
     assertResourceKey(lease.key);
     const lifetime = this.freeLifetime(options);
     const cooldownMs = toCooldownMs(options.cooldown);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    return (await this.runPool(scripts.release, [lifetime, lease.key, lease.token, cooldownMs])) === 1;
+    const args = [this.redisKeys.lockPrefix, lifetime, lease.key, lease.token];
+    if (cooldownMs > 0) args.push(cooldownMs);
+    return (await scripts.release.run(this.connection, this.returnKeys, args)) === 1;
   }
 
   /**
@@ -238,7 +312,9 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKeys(keys);
     const lifetime = this.freeLifetime(options);
     if (keys.length === 0) return;
-    await this.runPool(scripts.free, [lifetime, ...keys]);
+    if (this.#freeCoalescer !== undefined)
+      return this.#freeCoalescer.request(String(lifetime), lifetime, keys);
+    await this.#runFree(lifetime, keys);
   }
 
   // ---- soft binding -------------------------------------------------------------------------
@@ -277,7 +353,8 @@ export class RedisAllocatorCore extends RedisLock {
     if (!Number.isInteger(count) || count <= 0) {
       throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
     }
-    return (await this.runPool(scripts.gc, [count])) as number;
+    const { lockPrefix } = this.redisKeys;
+    return (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
   }
 
   /** The free list from head to tail (allocation order), read atomically. */
@@ -314,7 +391,7 @@ export class RedisAllocatorCore extends RedisLock {
   // ---- internals ----------------------------------------------------------------------------
 
   private runPool(script: (typeof scripts)[keyof typeof scripts], args: readonly (string | number)[]) {
-    return script.run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]);
+    return script.run(this.connection, this.listKeys, [this.redisKeys.lockPrefix, ...args]);
   }
 
   /** "" keeps each entry's lifetime; otherwise whole seconds (0 = never expires). */

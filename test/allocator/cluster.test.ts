@@ -1,7 +1,10 @@
 /**
  * Redis Cluster: every key of one allocator shares a hash slot (the prefix gets a `{…}` tag when
  * it has none), so every multi-key script runs on a 3-master cluster without CROSSSLOT errors.
+ * The prefixes are chosen to land on all three masters (asserted), and each pool is read back by
+ * value straight from the master that owns it.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toConnection } from '../../src/client/index.js';
 import { RedisAllocator, type RedisClient } from '../../src/index.js';
@@ -12,16 +15,32 @@ import { expectSound } from './helpers.js';
 let cluster: PrivateRedisCluster;
 /** A cluster client of this run's family (`REDIS_CLIENT`). */
 let client: RedisClient;
+/** A plain connection to each master, for raw reads from the node that owns a slot. */
+let masters: Redis[] = [];
 
 beforeAll(async () => {
   cluster = await startRedisCluster(3);
   client = await libraryClusterClient(cluster.startupNodes);
+  masters = cluster.nodes.map((node) => new Redis(node.url));
 }, 60_000);
 
 afterAll(async () => {
   await closeLibraryClients();
+  await Promise.all(masters.map((master) => master.quit().catch(() => master.disconnect())));
   await cluster?.stop();
 });
+
+/** Index (in `masters`) of the master that serves `key`, from the cluster's own slot map. */
+async function ownerOf(key: string): Promise<number> {
+  const slot = Number(await masters[0]!.call('CLUSTER', 'KEYSLOT', key));
+  const ranges = (await masters[0]!.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+  const range = ranges.find(([first, last]) => slot >= first && slot <= last);
+  if (range === undefined) throw new Error(`slot ${slot} of ${key} is not served`);
+  const port = Number(range[2][1]);
+  const index = cluster.nodes.findIndex((node) => node.port === port);
+  if (index < 0) throw new Error(`slot ${slot} is served by unknown port ${port}`);
+  return index;
+}
 
 describe('allocator on Redis Cluster', () => {
   it('a prefix without a hash tag is wrapped in one so all keys share a slot', () => {
@@ -40,22 +59,38 @@ describe('allocator on Redis Cluster', () => {
     const allocators = ['alpha', 'beta', 'gamma', 'delta'].map(
       (prefix) => new RedisAllocator(client, prefix),
     );
-    for (const allocator of allocators) {
+    const owners = await Promise.all(allocators.map((allocator) => ownerOf(allocator.redisKeys.pool)));
+    expect(new Set(owners).size, `masters of the pools: ${owners.join(', ')}`).toBe(3);
+    for (const [i, allocator] of allocators.entries()) {
+      const owner = masters[owners[i]!]!;
+      const { pool, head, tail, lockPrefix, bindPrefix } = allocator.redisKeys;
       await allocator.extend(['a', 'b', 'c']);
       const lease = (await allocator.acquireLease({ name: 'w', gcCount: 5 }))!;
       expect(lease.key).toBe('a');
+      expect(await owner.get(`${lockPrefix}a`)).toBe(lease.token);
       expect(await allocator.renewLease(lease, 30)).toBe(true);
+      expect(await owner.pttl(`${lockPrefix}a`)).toBeGreaterThan(20_000);
       await allocator.assign(['a', 'b', 'd']);
       await allocator.shrink(['d']);
       expect(await allocator.releaseLease(lease)).toBe(true);
       await allocator.freeKeys(['b']);
-      await allocator.gc(10);
+      expect(await allocator.gc(10)).toBe(0);
       expect(await allocator.getFreeList()).toEqual(['b', 'a']);
-      expect(await allocator.itemsLockedStatus()).toHaveLength(2);
+      expect(await allocator.itemsLockedStatus()).toEqual([
+        ['a', false],
+        ['b', false],
+      ]);
+      // The pool lives, whole and by value, on the master that owns its slot.
+      expect(await owner.hgetall(pool)).toEqual({ a: 'b||||-1', b: '||a||-1' });
+      expect([await owner.get(head), await owner.get(tail)]).toEqual(['b', 'a']);
       await allocator.updateSoftBind('w', 'b');
+      expect(await allocator.getSoftBind('w')).toBe('b');
+      expect(await owner.get(`${bindPrefix}w`)).toBe('b');
       await allocator.unbindSoftBind('w');
+      expect(await allocator.getSoftBind('w')).toBeNull();
       await expectSound(allocator);
       await allocator.clear();
+      expect(await owner.exists(pool)).toBe(0);
     }
   });
 

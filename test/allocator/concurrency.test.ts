@@ -15,6 +15,7 @@ import {
   reclaimableKeys,
   takeSnapshot,
 } from '../../src/index.js';
+import { type Floor, formatFloors, unmetFloors } from '../helpers/floors.js';
 import { sleep, testClient, uniquePrefix } from '../helpers/redis.js';
 
 const LONG = process.env.LONG === '1';
@@ -27,6 +28,19 @@ const LEASE = 1000;
 /** Lease of an abandoned allocation (s): it must run out and be reclaimed by GC. */
 const DOOMED_LEASE = 0.3;
 const MAX_HELD = 2;
+/**
+ * Work floors per second of run, a small fraction of what an idle 2-core machine does (about
+ * 35 000 operations/s): low enough for a machine loaded by other test runs, high enough that a
+ * run which hardly did anything fails instead of reporting "0 violations". Printed with the run.
+ */
+const FLOORS_PER_SECOND = {
+  operations: 500,
+  acquisitions: 50,
+  releases: 40,
+  renewals: 5,
+  abandoned: 2,
+  snapshots: 50,
+};
 
 /** A key held by a test holder; `lease` is null for `mallocKey` holds (freed with `freeKeys`). */
 interface Hold {
@@ -34,7 +48,15 @@ interface Hold {
   lease: Lease | null;
 }
 
-const counts = { operations: 0, acquisitions: 0, refused: 0, abandoned: 0, snapshots: 0 };
+const counts = {
+  operations: 0,
+  acquisitions: 0,
+  refused: 0,
+  releases: 0,
+  renewals: 0,
+  abandoned: 0,
+  snapshots: 0,
+};
 const violations: string[] = [];
 /** The oracle: key → id of the holder whose live lease holds it. */
 const claims = new Map<string, number>();
@@ -79,6 +101,7 @@ async function acquire(id: number, pool: RedisAllocator, held: Hold[]): Promise<
 
 async function release(id: number, pool: RedisAllocator, hold: Hold): Promise<void> {
   unclaim(id, hold.key);
+  counts.releases++;
   if (hold.lease === null || Math.random() < 0.2) {
     await pool.freeKeys([hold.key]);
   } else if (!(await pool.releaseLease(hold.lease))) {
@@ -137,8 +160,9 @@ async function runHolder(id: number, pool: RedisAllocator, deadline: number): Pr
         break;
       case 'renew': {
         const hold = pick(held);
-        if (hold.lease && !(await pool.renewLease(hold.lease, LEASE))) {
-          violations.push(`holder ${id} lost its live lease on ${hold.key} (renew refused)`);
+        if (hold.lease) {
+          if (await pool.renewLease(hold.lease, LEASE)) counts.renewals++;
+          else violations.push(`holder ${id} lost its live lease on ${hold.key} (renew refused)`);
         }
         break;
       }
@@ -197,16 +221,20 @@ describe('concurrency', () => {
       await watcherPool.gc(KEYS.length);
       const final = await takeSnapshot(watcherPool);
       const seconds = (Date.now() - started) / 1000;
+      const floors: Floor[] = (Object.keys(FLOORS_PER_SECOND) as (keyof typeof FLOORS_PER_SECOND)[]).map(
+        (figure) => ({ figure, seen: counts[figure], min: FLOORS_PER_SECOND[figure] * SECONDS }),
+      );
       console.log(
-        `concurrency: ${counts.operations} operations (${counts.acquisitions} acquisitions, ` +
-          `${counts.refused} refused, ${counts.abandoned} abandoned) by ${HOLDERS} holders, ${counts.snapshots} snapshots checked, ` +
-          `${violations.length} violations in ${seconds.toFixed(1)} s`,
+        `concurrency: ${counts.refused} refused acquisitions by ${HOLDERS} holders, ` +
+          `${violations.length} violations in ${seconds.toFixed(1)} s\n` +
+          formatFloors('concurrency floors (figure, seen, floor):', floors),
       );
       expect(violations).toEqual([]);
       expect(checkInvariants(final, { shared: false })).toEqual([]);
       expect(reclaimableKeys(final)).toEqual([]);
       expect((await watcherPool.getFreeList()).sort()).toEqual([...KEYS].sort());
       expect(claims.size).toBe(0);
+      expect(unmetFloors(floors)).toEqual([]);
     },
     (SECONDS + 60) * 1000,
   );

@@ -5,24 +5,20 @@
  *
  * What it models: pool membership in Redis hash order, each entry's state (free node / allocated)
  * and expiry, the FIFO free list, locks (owner tokens in exclusive mode, quarantine values in shared
- * mode) with "permanent or timed" TTLs, soft bindings, and GC.
+ * mode) with "permanent or timed" TTLs (and, for timed ones, the TTL written and when, so the
+ * observed PTTL can be bounded), soft bindings, and GC.
  *
  * Time. Redis time cannot be faked, so the model never lets real time decide anything:
- * - every operation takes the server time `now` (seconds) as an input; entry lifetimes computed from
- *   it may differ from the script's own `TIME` by a second or two, which the comparison tolerates;
+ * - every operation takes the server time `now` (seconds) as an input: the time of the snapshot
+ *   before it. The script's own `TIME` lies between that and the next snapshot, so an entry expiry
+ *   it writes may exceed the model's by the whole seconds between the two snapshots and no more;
+ *   the comparison allows exactly that, then the model adopts Redis's value (adoptExpiry);
  * - a sequence uses only lifetimes and TTLs that are permanent (`<= 0`) or long (>= 120 s), so
  *   nothing expires by itself while it runs;
  * - time passing is emulated by explicit operations applied to Redis and to the model alike:
  *   `expireLock` (a timed lock runs out: DEL `lockPrefix + key`), `expireEntry` (a timed entry's
  *   expiry field is rewritten to a past second, prev/next kept) and `expireBinding` (a timed
  *   binding runs out: DEL of the binding key). Permanent locks, entries and bindings never expire.
- *
- * Leases (DESIGN.md §11). Every exclusive allocation (malloc, acquireKey) takes the next fence of
- * the pool. The deadline index holds the keys whose timed lock malloc, acquireKey, renew or a
- * cooldown release recorded; release and freeKeys take keys out; a re-scored or dropped entry
- * follows the deadline pop. An index entry is "due" only after the emulated `deadlinePasses`
- * (real deadlines are >= 120 s away); due keys are popped in member order (their scores are equal)
- * by GC and by a malloc that finds the free list empty, before the HSCAN pass.
  *
  * GC. `gc(count)` scans the pool with HSCAN from a stored cursor. A hash small enough to be
  * listpack-encoded (the property test's pools: <= 6 short keys) is returned whole by one HSCAN, in
@@ -40,11 +36,10 @@ import {
   type ModelEntry,
   type ModelLease,
   type ModelLock,
+  type ModelTtl,
   type PoolState,
+  type TimedTtl,
 } from './model-state.js';
-
-/** Lock value of a key resting after a cooldown release (pool.lua COOLING). */
-export const COOLING = '#cooldown';
 
 export class AllocatorModel {
   /** Insertion-ordered, like a listpack hash. */
@@ -52,10 +47,8 @@ export class AllocatorModel {
   private freeList: string[] = [];
   private readonly locks = new Map<string, ModelLock>();
   private readonly bindings = new Map<string, ModelBinding>();
-  /** The pool's fence counter: the last fence handed out. */
-  private fence = 0;
-  /** Deadline index: key → due (its deadline has passed). */
-  private readonly deadlines = new Map<string, boolean>();
+  /** The last timed TTL written to each lock (`lock:<key>`) and binding (`binding:<name>`). */
+  private readonly ttls = new Map<string, ModelTtl>();
 
   constructor(readonly shared: boolean) {}
 
@@ -112,15 +105,8 @@ export class AllocatorModel {
 
   // ---- allocation -------------------------------------------------------------------------
 
-  /** Malloc's batch of due keys per deadline pop (malloc.lua DUE_BATCH). */
-  static readonly DUE_BATCH = 100;
-
-  /** @returns the key and, for an exclusive allocation, its fence (0 for a shared rotation). */
-  malloc(input: MallocInput): { key: string; fence: number } | null {
-    if (input.gc) {
-      this.returnDue(AllocatorModel.DUE_BATCH, input.now);
-      this.gc(input.now, 0);
-    }
+  malloc(input: MallocInput): string | null {
+    if (input.gc) this.gc(input.now);
     const { name } = input;
     let rebind = name !== '';
     const bound = rebind ? this.bindings.get(name)?.key : undefined;
@@ -129,25 +115,17 @@ export class AllocatorModel {
       if (entry && !isExpired(entry, input.now)) {
         if (this.shared) {
           // Shared hit: no rotation; a quarantined bound key is dropped below.
-          if (!this.locks.has(bound)) return this.granted(this.bind(name, bound, input), input);
+          if (!this.locks.has(bound)) return this.bind(name, bound, input);
         } else if (!this.locks.has(bound)) {
           this.lockFor(bound, input);
           if (entry.free) this.takeOffFreeList(bound);
-          return this.granted(this.bind(name, bound, input), input);
+          return this.bind(name, bound, input);
         } else {
           rebind = false; // held by another holder: never steal the binding's target
         }
       }
       if (rebind) this.bindings.delete(name);
     }
-    let key = this.pop(input);
-    if (key === null && !input.gc && this.returnDue(AllocatorModel.DUE_BATCH, input.now) > 0)
-      key = this.pop(input);
-    if (key === null) return null;
-    return this.granted(rebind ? this.bind(name, key, input) : key, input);
-  }
-
-  private pop(input: MallocInput): string | null {
     for (;;) {
       const head = this.freeList.shift();
       if (head === undefined) return null;
@@ -159,60 +137,42 @@ export class AllocatorModel {
         if (this.locks.has(head)) continue; // quarantined: stays allocated until GC sees no lock
         entry.free = true;
         this.freeList.push(head);
-        return head;
+        return rebind ? this.bind(name, head, input) : head;
       } else if (!this.locks.has(head)) {
         this.lockFor(head, input);
-        return head;
+        return rebind ? this.bind(name, head, input) : head;
       }
     }
-  }
-
-  /** An exclusive allocation takes the next fence and (timed lease) a deadline. */
-  private granted(key: string, input: MallocInput): { key: string; fence: number } {
-    if (this.shared) return { key, fence: 0 };
-    if (!input.leasePermanent) this.deadlines.set(key, false);
-    return { key, fence: ++this.fence };
   }
 
   /**
    * Leases one specific member (`acquireKey`, both modes): only a member that has not expired and
    * is not locked. @returns true when it is now locked with `token` and off the free list.
    */
-  acquireKey(key: string, token: string, permanent: boolean, now: number): number {
+  acquireKey(key: string, token: string, ttlMs: number, now: number): boolean {
     const entry = this.entries.get(key);
-    if (entry === undefined || isExpired(entry, now) || this.locks.has(key)) return 0;
-    this.locks.set(key, { value: token, permanent });
+    if (entry === undefined || isExpired(entry, now) || this.locks.has(key)) return false;
+    this.setLock(key, token, ttlMs, now);
     if (entry.free) this.takeOffFreeList(key);
-    this.schedule(key, permanent);
-    return ++this.fence;
+    return true;
   }
 
   /** Token-checked free. A shared-mode rotation (token `""`) holds no lock: true, nothing written. */
-  release(lease: ModelLease, lifetime: number | undefined, now: number, cooldown = false): boolean {
+  release(lease: ModelLease, lifetime: number | undefined, now: number): boolean {
     if (lease.token === '') return true;
     const lock = this.locks.get(lease.key);
     if (lock === undefined || lock.value !== lease.token) return false;
-    if (cooldown) {
-      // The key rests under a timed "#cooldown" lock, still allocated, indexed for its return.
-      this.locks.set(lease.key, { value: COOLING, permanent: false });
-      this.deadlines.set(lease.key, false);
-      const entry = this.entries.get(lease.key);
-      if (entry !== undefined && lifetime !== undefined) entry.expiry = expiryIn(lifetime, now);
-      return true;
-    }
     this.locks.delete(lease.key);
-    this.deadlines.delete(lease.key);
     this.returnToFreeList(lease.key, lifetime, now);
     return true;
   }
 
   /** Token-checked renewal to a new TTL. Token `""` (shared rotation): true, nothing written. */
-  renew(lease: ModelLease, permanent: boolean): boolean {
+  renew(lease: ModelLease, ttlMs: number, now: number): boolean {
     if (lease.token === '') return true;
     const lock = this.locks.get(lease.key);
     if (lock === undefined || lock.value !== lease.token) return false;
-    lock.permanent = permanent;
-    this.schedule(lease.key, permanent);
+    this.setLock(lease.key, lock.value, ttlMs, now);
     return true;
   }
 
@@ -220,15 +180,14 @@ export class AllocatorModel {
   freeKeys(keys: readonly string[], lifetime: number | undefined, now: number): void {
     for (const key of keys) {
       this.locks.delete(key);
-      this.deadlines.delete(key);
       this.returnToFreeList(key, lifetime, now);
     }
   }
 
   // ---- inherited lock methods (shared-mode quarantine) ---------------------------------------
 
-  update(key: string, value: string, permanent: boolean): void {
-    this.locks.set(key, { value, permanent });
+  update(key: string, value: string, ttlMs: number, now: number): void {
+    this.setLock(key, value, ttlMs, now);
   }
 
   unlock(key: string): boolean {
@@ -237,8 +196,8 @@ export class AllocatorModel {
 
   // ---- soft binding -----------------------------------------------------------------------
 
-  updateSoftBind(name: string, key: string, permanent: boolean): void {
-    this.bindings.set(name, { key, permanent });
+  updateSoftBind(name: string, key: string, ttlMs: number, now: number): void {
+    this.setBinding(name, key, ttlMs, now);
   }
 
   unbindSoftBind(name: string): void {
@@ -251,12 +210,9 @@ export class AllocatorModel {
 
   // ---- GC ---------------------------------------------------------------------------------
 
-  /**
-   * `gc(count)`: up to `count` due keys from the deadline index, then one full pass in hash order.
-   * @returns the number of leases reclaimed.
-   */
-  gc(now: number, count: number): number {
-    let reclaimed = count > 0 ? this.returnDue(count, now) : 0;
+  /** One full pass in hash order. @returns the number of leases reclaimed. */
+  gc(now: number): number {
+    let reclaimed = 0;
     for (const key of [...this.entries.keys()]) {
       const entry = this.entries.get(key);
       if (entry === undefined) continue;
@@ -270,56 +226,6 @@ export class AllocatorModel {
       }
     }
     return reclaimed;
-  }
-
-  // ---- deadline index ---------------------------------------------------------------------
-
-  /** malloc/acquireKey/renew: a timed lock is indexed, a permanent one leaves the index. */
-  private schedule(key: string, permanent: boolean): void {
-    if (permanent) this.deadlines.delete(key);
-    else this.deadlines.set(key, false);
-  }
-
-  /**
-   * The deadline pop: due keys in member order, at most `limit`. A key still locked (timed) is
-   * re-scored (no longer due); a permanent lock or no lock takes it out of the index, and an
-   * allocated member without a lock goes back to the free list (or leaves the pool if expired).
-   */
-  private returnDue(limit: number, now: number): number {
-    const due = [...this.deadlines]
-      .filter(([, isDue]) => isDue)
-      .map(([key]) => key)
-      .sort()
-      .slice(0, limit);
-    let returned = 0;
-    for (const key of due) {
-      const lock = this.locks.get(key);
-      if (lock !== undefined && !lock.permanent) {
-        this.deadlines.set(key, false);
-        continue;
-      }
-      this.deadlines.delete(key);
-      const entry = this.entries.get(key);
-      if (lock !== undefined || entry === undefined || entry.free) continue;
-      if (isExpired(entry, now)) {
-        this.entries.delete(key);
-      } else {
-        this.pushToTail(key, entry.expiry);
-        returned++;
-      }
-    }
-    return returned;
-  }
-
-  /**
-   * The deadline of an indexed key passes: it becomes due and its timed lock (if any) runs out.
-   * @returns true when the key was in the index.
-   */
-  deadlinePasses(key: string): boolean {
-    if (!this.deadlines.has(key)) return false;
-    this.deadlines.set(key, true);
-    this.expireLock(key);
-    return true;
   }
 
   // ---- time emulation ---------------------------------------------------------------------
@@ -342,6 +248,24 @@ export class AllocatorModel {
     if (entry === undefined || entry.expiry <= 0) return false;
     entry.expiry = pastSecond;
     return true;
+  }
+
+  /** Redis wrote `expiry` for `key` (within the allowed window): the model takes it over. */
+  adoptExpiry(key: string, expiry: number): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.expiry = expiry;
+  }
+
+  /** Every live timed lock and binding with the TTL the model expects. */
+  timedTtls(): TimedTtl[] {
+    const timed: TimedTtl[] = [];
+    const add = (id: string) => {
+      const ttl = this.ttls.get(id);
+      if (ttl) timed.push({ id, ...ttl });
+    };
+    for (const [key, lock] of this.locks) if (!lock.permanent) add(`lock:${key}`);
+    for (const [name, binding] of this.bindings) if (!binding.permanent) add(`binding:${name}`);
+    return timed;
   }
 
   /** A timed binding runs out. */
@@ -372,7 +296,6 @@ export class AllocatorModel {
       entries,
       locks: Object.fromEntries([...this.locks].map(([key, lock]) => [key, { ...lock }])),
       bindings: Object.fromEntries([...this.bindings].map(([name, binding]) => [name, { ...binding }])),
-      deadlines: [...this.deadlines.keys()].sort(),
     };
   }
 
@@ -413,11 +336,22 @@ export class AllocatorModel {
   }
 
   private lockFor(key: string, input: MallocInput): void {
-    this.locks.set(key, { value: input.token, permanent: input.leasePermanent });
+    this.setLock(key, input.token, input.leaseTtlMs, input.now);
   }
 
   private bind(name: string, key: string, input: MallocInput): string {
-    if (name !== '') this.bindings.set(name, { key, permanent: input.bindingPermanent });
+    if (name !== '') this.setBinding(name, key, input.bindingTtlMs, input.now);
     return key;
+  }
+
+  /** ttlMs 0 = permanent. */
+  private setLock(key: string, value: string | null, ttlMs: number, now: number): void {
+    this.locks.set(key, { value, permanent: ttlMs === 0 });
+    if (ttlMs > 0) this.ttls.set(`lock:${key}`, { ttlMs, setAt: now });
+  }
+
+  private setBinding(name: string, key: string, ttlMs: number, now: number): void {
+    this.bindings.set(name, { key, permanent: ttlMs === 0 });
+    if (ttlMs > 0) this.ttls.set(`binding:${name}`, { ttlMs, setAt: now });
   }
 }

@@ -13,9 +13,9 @@ import {
 } from '../../src/index.js';
 import { rawClient } from '../helpers/redis.js';
 import { AllocatorModel } from './allocator-model.js';
-import { isPermanent, lifetimeOf } from './model-state.js';
+import { lifetimeOf, ttlMsOf } from './model-state.js';
 import { describeOp, KEYS, NAMES, type Op, show } from './operations.js';
-import { alignWithModel, observeRedis } from './redis-state.js';
+import { alignWithModel, observeRedis, ttlsOutOfBounds } from './redis-state.js';
 
 /** Quarantine as `setUnhealthy` writes it: a timed lock with a non-token value. */
 const QUARANTINE = { value: 'q', timeout: 1000 };
@@ -79,15 +79,24 @@ export class SequenceDriver {
   }
 
   private async checkState(afterFullGc: boolean): Promise<void> {
+    const readStarted = performance.now();
     const snapshot = await takeSnapshot(this.allocator);
     expect(checkInvariants(snapshot, { shared: this.allocator.shared }), 'invariants').toEqual([]);
     // INV-6: a full GC pass leaves no allocated entry without a lock behind.
     if (afterFullGc) expect(reclaimableKeys(snapshot), 'INV-6 after a full GC pass').toEqual([]);
-    const { state, encoding } = await observeRedis(this.allocator, snapshot, KEYS, NAMES);
+    const { state, encoding, pttls } = await observeRedis(this.allocator, snapshot, KEYS, NAMES);
+    const readMs = performance.now() - readStarted;
     // The model's GC and key order assume a listpack hash (allocator-model.ts header).
     expect(encoding ?? 'listpack', 'pool hash encoding').toBe('listpack');
     const expected = this.model.observe();
-    expect(alignWithModel(state, expected), 'Redis state vs model').toEqual(expected);
+    // A script ran between the previous snapshot (the model's clock) and this one.
+    const elapsed = Math.floor(snapshot.now) - Math.floor(this.now);
+    expect(alignWithModel(state, expected, elapsed), 'Redis state vs model').toEqual(expected);
+    expect(
+      ttlsOutOfBounds(this.model.timedTtls(), pttls, snapshot.now, readMs),
+      'lock and binding TTLs vs model',
+    ).toEqual([]);
+    for (const entry of state.entries) this.model.adoptExpiry(entry.key, entry.expiry);
     this.now = snapshot.now;
   }
 
@@ -123,47 +132,42 @@ export class SequenceDriver {
       case 'acquireLease': {
         const gcCount = op.op === 'acquireLease' ? op.gcCount : 0;
         const options = { timeout: op.timeout, name: op.name, cacheTimeout: op.cacheTimeout };
-        let actual: { key: string; fence: number } | string | null;
+        let key: string | null;
         let token: string | null = null;
         if (op.op === 'mallocKey') {
-          actual = await real.mallocKey(options);
+          key = await real.mallocKey(options);
         } else {
           const lease = await real.acquireLease({ ...options, gcCount });
           if (lease) this.leases.push(lease);
-          actual = lease === null ? null : { key: lease.key, fence: lease.fence };
+          key = lease?.key ?? null;
           token = lease?.token ?? null;
         }
-        const granted = model.malloc({
+        const expected = model.malloc({
           now,
-          leasePermanent: isPermanent(op.timeout ?? DEFAULTS.leaseTimeout),
+          leaseTtlMs: ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout),
           name: op.name ?? '',
-          bindingPermanent: isPermanent(op.cacheTimeout ?? DEFAULTS.bindingTimeout),
+          bindingTtlMs: ttlMsOf(op.cacheTimeout ?? DEFAULTS.bindingTimeout),
           gc: gcCount > 0,
           token,
         });
-        // mallocKey shows only the key; the model's fence counter moves all the same.
-        return [actual, op.op === 'mallocKey' ? (granted?.key ?? null) : granted];
+        return [key, expected];
       }
       case 'acquireKey': {
         const lease = await real.acquireKey(op.key, { timeout: op.timeout });
         if (lease) this.leases.push(lease);
-        const permanent = isPermanent(op.timeout ?? DEFAULTS.leaseTimeout);
+        const ttlMs = ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout);
         // The token is random: the model takes Redis's (or a placeholder when Redis refused).
-        return [lease?.fence ?? 0, model.acquireKey(op.key, lease?.token ?? 'refused', permanent, now)];
+        return [lease !== null, model.acquireKey(op.key, lease?.token ?? 'refused', ttlMs, now)];
       }
       case 'releaseLease': {
         const lease = this.lease(op.lease);
         const lifetime = op.timeout === undefined ? undefined : lifetimeOf(op.timeout);
-        const cooldown = op.cooldown ?? 0;
-        return [
-          await real.releaseLease(lease, { timeout: op.timeout, cooldown }),
-          model.release(lease, lifetime, now, cooldown > 0),
-        ];
+        return [await real.releaseLease(lease, { timeout: op.timeout }), model.release(lease, lifetime, now)];
       }
       case 'renewLease': {
         const lease = this.lease(op.lease);
-        const permanent = isPermanent(op.timeout ?? DEFAULTS.leaseTimeout);
-        return [await real.renewLease(lease, op.timeout), model.renew(lease, permanent)];
+        const ttlMs = ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout);
+        return [await real.renewLease(lease, op.timeout), model.renew(lease, ttlMs, now)];
       }
       case 'freeKeys': {
         const lifetime = op.timeout === undefined ? undefined : lifetimeOf(op.timeout);
@@ -173,7 +177,7 @@ export class SequenceDriver {
       }
       case 'updateSoftBind':
         await real.updateSoftBind(op.name, op.key, op.timeout);
-        model.updateSoftBind(op.name, op.key, isPermanent(op.timeout ?? DEFAULTS.bindingTimeout));
+        model.updateSoftBind(op.name, op.key, ttlMsOf(op.timeout ?? DEFAULTS.bindingTimeout), now);
         return [null, null];
       case 'unbindSoftBind':
         await real.unbindSoftBind(op.name);
@@ -182,7 +186,7 @@ export class SequenceDriver {
       case 'getSoftBind':
         return [await real.getSoftBind(op.name), model.getSoftBind(op.name)];
       case 'gc':
-        return [await real.gc(op.count), model.gc(now, op.count)];
+        return [await real.gc(op.count), model.gc(now)];
       case 'getFreeList':
         return [await real.getFreeList(), model.getFreeList()];
       case 'has':
@@ -210,25 +214,13 @@ export class SequenceDriver {
         const past = Math.floor(now) - PAST;
         return [await this.expireEntry(op.key, past), model.expireEntry(op.key, past)];
       }
-      case 'deadlinePasses':
-        return [await this.deadlinePasses(op.key), model.deadlinePasses(op.key)];
       case 'quarantine':
         await real.update(op.key, QUARANTINE);
-        model.update(op.key, QUARANTINE.value, isPermanent(QUARANTINE.timeout));
+        model.update(op.key, QUARANTINE.value, ttlMsOf(QUARANTINE.timeout), now);
         return [null, null];
       case 'unlock':
         return [await real.unlock(op.key), model.unlock(op.key)];
     }
-  }
-
-  /** An indexed key's deadline passes: score 0 (due) and its timed lock runs out. */
-  private async deadlinePasses(key: string): Promise<boolean> {
-    const { deadlines, lockPrefix } = this.allocator.redisKeys;
-    const redis = rawClient(this.allocator);
-    if ((await redis.zscore(deadlines, key)) === null) return false;
-    await redis.zadd(deadlines, 0, key);
-    await this.expireTimed(lockPrefix + key);
-    return true;
   }
 
   /** A timed Redis key runs out (DEL); keys without a TTL never do. */
@@ -256,6 +248,5 @@ function outcomeClass(result: unknown): string {
   if (typeof result === 'number') return result > 0 ? '>0' : '0';
   if (typeof result === 'string') return 'key';
   if (Array.isArray(result)) return result.length > 0 ? '[…]' : '[]';
-  if (result !== null && typeof result === 'object') return 'key';
   return String(result);
 }

@@ -23,6 +23,21 @@ export interface ModelBinding {
   permanent: boolean;
 }
 
+/**
+ * A timed lock or binding TTL as the model knows it: `ttlMs` written by an operation that ran at
+ * server time `setAt` (s, the model's clock when the operation was sent) or later. So at a later
+ * server time `now`, Redis's remaining PTTL lies between `ttlMs - (now - setAt) * 1000` and `ttlMs`.
+ */
+export interface ModelTtl {
+  ttlMs: number;
+  setAt: number;
+}
+
+/** A timed TTL of the model, named as the Redis observer names it (`lock:<key>`, `binding:<name>`). */
+export interface TimedTtl extends ModelTtl {
+  id: string;
+}
+
 /** The observable pool state, in the shape the Redis observer produces too. */
 export interface PoolState {
   head: string;
@@ -31,18 +46,17 @@ export interface PoolState {
   entries: Array<{ key: string; prev: string; next: string; expiry: number }>;
   locks: Record<string, ModelLock>;
   bindings: Record<string, ModelBinding>;
-  /** Members of the deadline index, sorted (which keys malloc/renew/release indexed). */
-  deadlines: string[];
 }
 
 /** Input of one allocation (`mallocKey` / `acquireLease`). */
 export interface MallocInput {
   now: number;
-  /** The lease lock has no TTL (timeout `<= 0` or `Infinity`). */
-  leasePermanent: boolean;
+  /** TTL of the lease lock in ms, 0 = no TTL (timeout `<= 0` or `Infinity`). */
+  leaseTtlMs: number;
   /** Soft-binding name, `""` = none. */
   name: string;
-  bindingPermanent: boolean;
+  /** TTL of the binding in ms, 0 = no TTL. */
+  bindingTtlMs: number;
   /** A GC pass runs inside the allocation first (`gcCount > 0`). */
   gc: boolean;
   /** Owner token Redis wrote (exclusive mode), null when unknown. */
@@ -62,6 +76,11 @@ export function lifetimeOf(timeout: number): number {
 /** True when a lock or binding TTL given in seconds means "no expiry". */
 export function isPermanent(timeout: number): boolean {
   return !(timeout > 0 && Number.isFinite(timeout));
+}
+
+/** A lock or binding TTL in whole ms (fractions round up, as `PX` needs), 0 = no expiry. */
+export function ttlMsOf(timeout: number): number {
+  return isPermanent(timeout) ? 0 : Math.ceil(timeout * 1000);
 }
 
 /** Absolute expiry of a lifetime in whole seconds (0 = never: -1). */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { composeScript, usedParagraphs } from '../../src/scripts/loader.js';
 
@@ -35,8 +36,33 @@ describe('script composition', () => {
 
   it('a composed allocator script defines no helper it does not use', () => {
     const source = composeScript('free', '-- @include pool\nreturn returnToFreeList(ARGV[2], nil)');
-    expect(source).toContain('local function linkAtTail');
+    expect(source).toContain('local function returnToFreeList');
     expect(source).not.toContain('local function gcStep');
-    expect(source).not.toContain('local function detachHead');
+    expect(source).not.toContain('local function expiryIn');
+  });
+
+  it('keeps the helpers one include needs from another, each at its own include line', () => {
+    const includes = {
+      base: 'local rcall = redis.call\n\nlocal function unused()\n  return 1\nend',
+      extra: 'local function step()\n  return rcall("GET", "k")\nend',
+    };
+    const source = composeScript(
+      'x',
+      '-- @include base\nlocal function rare()\n  -- @include extra\n  return step()\nend',
+      includes,
+    );
+    expect(source.indexOf('local rcall')).toBeLessThan(source.indexOf('local function rare'));
+    expect(source.indexOf('local function step')).toBeGreaterThan(source.indexOf('local function rare'));
+    expect(source).not.toContain('unused');
+  });
+
+  it('the hot path of malloc defines only a few local functions; the list-editing helpers only inside the rare path', () => {
+    const body = readFileSync(new URL('../../src/scripts/allocator/malloc.lua', import.meta.url), 'utf8');
+    const source = composeScript('malloc', body);
+    const rare = source.indexOf('local function editing()');
+    const rareEnd = source.indexOf('return edit\nend', rare);
+    const topLevel = source.slice(0, rare) + source.slice(rareEnd);
+    expect(topLevel.match(/local function/g)?.length).toBeLessThanOrEqual(6);
+    expect(source.slice(rare, rareEnd)).toContain('local function gcStep');
   });
 });

@@ -36,8 +36,12 @@ export const WORKERS = 8;
 /** Concurrent operation loops inside one worker (they share its Redis connection). */
 export const LANES_PER_WORKER = 3;
 
-/** Members of the exclusive pool: few enough that 8 workers (and dead leases) contend. */
-export const EXCLUSIVE_KEYS: readonly string[] = Array.from({ length: 20 }, (_, i) => `k${pad(i)}`);
+/**
+ * Members of the exclusive pool: few enough that 8 workers (and dead leases) contend, enough that
+ * the pool is not empty most of the time (an empty free list makes every GC-folding malloc collect
+ * at once, and the INV-6 probes would never see a reclaimable key).
+ */
+export const EXCLUSIVE_KEYS: readonly string[] = Array.from({ length: 32 }, (_, i) => `k${pad(i)}`);
 /** Members of the shared-mode pool. */
 export const SHARED_KEYS: readonly string[] = Array.from({ length: 12 }, (_, i) => `s${pad(i)}`);
 
@@ -57,6 +61,14 @@ export function doublesKey(prefix: string): string {
 /** Redis list where workers record leases the library failed to honour (survives SIGKILL). */
 export function anomaliesKey(prefix: string): string {
   return `oracle:${prefix}|anomalies`;
+}
+
+/**
+ * Redis list of the worker's `slow` cases, each with its evidence (the measured delay that
+ * explains it). Survives SIGKILL; the test prints them and bounds their number.
+ */
+export function slowKey(prefix: string): string {
+  return `oracle:${prefix}|slow`;
 }
 
 /** Environment a worker is started with. */
@@ -79,7 +91,15 @@ export interface WorkerStats {
   empty: number;
   /** Successful lease renewals. */
   renewals: number;
-  /** Claims skipped because the worker itself was too slow (its lease was nearly over). */
+  /** Operations on the shared-mode pool (mallocs, quarantines, frees, GC steps). */
+  sharedOps: number;
+  /** Members taken out of the exclusive pool (licensed shrinks and expiring extends). */
+  removals: number;
+  /**
+   * Cases explained only by this worker being starved (its lease or oracle key ran out while it
+   * was stalled); each is recorded with its evidence in `slowKey`. The same case without such a
+   * delay is an anomaly.
+   */
   slow: number;
   /** Double allocations seen by this worker's claims (also recorded in Redis). */
   doubles: number;
@@ -94,7 +114,17 @@ export type WorkerMessage =
   | { type: 'error'; message: string };
 
 export function emptyStats(): WorkerStats {
-  return { ops: 0, claims: 0, empty: 0, renewals: 0, slow: 0, doubles: 0, anomalies: 0 };
+  return {
+    ops: 0,
+    claims: 0,
+    empty: 0,
+    renewals: 0,
+    sharedOps: 0,
+    removals: 0,
+    slow: 0,
+    doubles: 0,
+    anomalies: 0,
+  };
 }
 
 function pad(i: number): string {

@@ -12,7 +12,8 @@ import { doublesKey, ORACLE_MARGIN_MS, ORACLE_TTL_MS, oracleKey } from './config
 // KEYS[1] oracle key  KEYS[2] lock key  KEYS[3] doubles list
 // ARGV[1] holder id  ARGV[2] owner token ("" = adopt the lock's value: mallocKey returns no token)
 // ARGV[3] oracle TTL cap (ms)  ARGV[4] margin (ms)  ARGV[5] description of the allocation
-// Returns {status, value}: {'ok', token} | {'double', other holder} | {'lost', lock value or ''}
+// Returns {status, value, ttl}: {'ok', token, oracle TTL ms} | {'double', other holder}
+//         | {'lost', lock value or ''}
 const CLAIM = `
 local lock = redis.call('GET', KEYS[2])
 if not lock then return {'lost', ''} end
@@ -21,7 +22,7 @@ if token == '' then token = lock end
 if lock ~= token then return {'lost', lock} end
 local ttl = math.min(tonumber(ARGV[3]), redis.call('PTTL', KEYS[2]) - tonumber(ARGV[4]))
 if ttl <= 0 then return {'lost', lock} end
-if redis.call('SET', KEYS[1], ARGV[1] .. ':' .. token, 'NX', 'PX', ttl) then return {'ok', token} end
+if redis.call('SET', KEYS[1], ARGV[1] .. ':' .. token, 'NX', 'PX', ttl) then return {'ok', token, ttl} end
 local other = redis.call('GET', KEYS[1]) or '(expired)'
 redis.call('RPUSH', KEYS[3], ARGV[5] .. ' while held by ' .. other)
 return {'double', other}
@@ -54,7 +55,8 @@ return redis.call('PTTL', KEYS[2])
 `;
 
 export type ClaimResult =
-  | { status: 'ok'; token: string }
+  /** `ttlMs`: the oracle key's TTL, counted from (no earlier than) the claim's sending. */
+  | { status: 'ok'; token: string; ttlMs: number }
   | { status: 'double'; other: string }
   | { status: 'lost'; lockValue: string };
 
@@ -72,7 +74,7 @@ export class Oracle {
   /** Claims `key` right after allocating it; `token` "" adopts the lock's current value. */
   async claim(key: string, token: string): Promise<ClaimResult> {
     const detail = `${this.holderId} allocated ${key}`;
-    const [status, value] = (await this.redis.eval(
+    const [status, value, ttl] = (await this.redis.eval(
       CLAIM,
       3,
       oracleKey(this.prefix, key),
@@ -83,8 +85,8 @@ export class Oracle {
       ORACLE_TTL_MS,
       ORACLE_MARGIN_MS,
       detail,
-    )) as [string, string];
-    if (status === 'ok') return { status, token: value };
+    )) as [string, string, number?];
+    if (status === 'ok') return { status, token: value, ttlMs: Number(ttl) };
     if (status === 'double') return { status, other: value };
     return { status: 'lost', lockValue: value };
   }

@@ -21,11 +21,15 @@ import {
   MAX_HOLD_MS,
   MAX_QUARANTINE_SECONDS,
   MIN_QUARANTINE_SECONDS,
+  ORACLE_MARGIN_MS,
   SAFE_CLAIM_WINDOW_MS,
   SHARED_SUFFIX,
+  slowKey,
   type WorkerMessage,
 } from './config.js';
+import { licenseRemoval } from './membership.js';
 import { Oracle } from './oracle.js';
+import { judgeStall } from './stall.js';
 
 const url = requireEnv('STRESS_REDIS_URL');
 const prefix = requireEnv('STRESS_PREFIX');
@@ -51,6 +55,8 @@ function requireEnv(name: string): string {
 
 /** Allowance for the difference between this process's clock and Redis's expiry clock, in ms. */
 const CLOCK_CUSHION_MS = 50;
+/** Gate of the GC step folded into exclusive mallocs, in seconds. */
+const GC_GATE_SECONDS = 1;
 const random = Math.random;
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const between = (min: number, max: number): number => min + random() * (max - min);
@@ -62,6 +68,21 @@ async function anomaly(message: string): Promise<void> {
   await redis.rpush(anomaliesKey(prefix), `${holderId}: ${message}`);
 }
 
+/**
+ * A case only a stall of this worker explains: a slow case when the measured delay `elapsedMs`
+ * reaches `guaranteedMs` (what the lease or oracle key guaranteed), else an anomaly. Slow cases are
+ * recorded with their evidence, so the test can print and bound them.
+ */
+async function slowOrAnomaly(what: string, elapsedMs: number, guaranteedMs: number): Promise<void> {
+  const { kind, evidence } = judgeStall(what, elapsedMs, guaranteedMs);
+  if (kind === 'anomaly') {
+    await anomaly(evidence);
+    return;
+  }
+  stats.slow++;
+  await redis.rpush(slowKey(prefix), `${holderId}: ${evidence}`);
+}
+
 // ---- exclusive pool: allocate, claim, hold, maybe renew, free --------------------------------
 
 async function holdExclusive(): Promise<void> {
@@ -70,12 +91,15 @@ async function holdExclusive(): Promise<void> {
   let key: string | null;
   let token = '';
   if (random() < 0.6) {
+    // The fleet-wide GC gate of the default policy: one folded GC step per second at most, so
+    // the leases of killed workers stay reclaimable long enough for the INV-6 probes to see them.
     const gcCount = Math.floor(random() * 4);
     const lease = await exclusive.acquireLease({
       timeout: LEASE_SECONDS,
       name,
       cacheTimeout: BINDING_SECONDS,
       gcCount,
+      gcInterval: GC_GATE_SECONDS,
     });
     key = lease?.key ?? null;
     token = lease?.token ?? '';
@@ -89,6 +113,7 @@ async function holdExclusive(): Promise<void> {
     return;
   }
 
+  const claimSentAt = performance.now();
   const claim = await oracle.claim(key, token);
   if (claim.status === 'double') {
     stats.doubles++;
@@ -96,14 +121,11 @@ async function holdExclusive(): Promise<void> {
     return;
   }
   if (claim.status === 'lost') {
-    const elapsed = performance.now() - sentAt;
-    if (elapsed < SAFE_CLAIM_WINDOW_MS) {
-      await anomaly(
-        `lease on ${key} gone ${elapsed.toFixed(0)} ms after malloc (lock ${claim.lockValue || 'none'})`,
-      );
-    } else {
-      stats.slow++;
-    }
+    await slowOrAnomaly(
+      `lease on ${key} gone at claim (lock ${claim.lockValue || 'none'})`,
+      performance.now() - sentAt,
+      SAFE_CLAIM_WINDOW_MS,
+    );
     if (token !== '') await exclusive.releaseLease({ key, token });
     return;
   }
@@ -112,6 +134,8 @@ async function holdExclusive(): Promise<void> {
   // The lock was written (PX = lease) after `sentAt`, and only its holder deletes it: until this
   // local time, a failed renew or release means the library lost a live lease.
   let liveUntil = sentAt + LEASE_SECONDS * 1000 - CLOCK_CUSHION_MS;
+  // Likewise the oracle key, written with PX ttlMs after `claimSentAt`, lives at least until then.
+  let oracleUntil = claimSentAt + claim.ttlMs - CLOCK_CUSHION_MS;
 
   const hold = between(0, MAX_HOLD_MS);
   if (random() < 0.3) {
@@ -121,7 +145,25 @@ async function holdExclusive(): Promise<void> {
     if (await exclusive.renewLease(lease, LEASE_SECONDS)) {
       stats.renewals++;
       liveUntil = renewSentAt + LEASE_SECONDS * 1000 - CLOCK_CUSHION_MS;
-      if ((await oracle.extend(key, lease.token)) < 0) stats.slow++;
+      const extendSentAt = performance.now();
+      const extended = await oracle.extend(key, lease.token);
+      // Right after a successful renew, the lock is ours for a whole lease: only a stall explains
+      // a failed oracle extend, otherwise it is the signature of a lease given away.
+      if (extended > 0) oracleUntil = extendSentAt + extended - CLOCK_CUSHION_MS;
+      else if (extended === -1) {
+        await slowOrAnomaly(
+          `oracle key of ${key} gone at extend`,
+          performance.now() - claimSentAt,
+          oracleUntil - claimSentAt,
+        );
+      } else {
+        const bound = (extended === -2 ? 0 : ORACLE_MARGIN_MS) + CLOCK_CUSHION_MS;
+        await slowOrAnomaly(
+          `lock of ${key} ${extended === -2 ? 'not ours' : 'nearly over'} at oracle extend after a renew`,
+          performance.now() - renewSentAt,
+          LEASE_SECONDS * 1000 - bound,
+        );
+      }
     } else if (performance.now() < liveUntil) {
       await anomaly(`renewLease of ${key} failed while the lease was live`);
     }
@@ -129,13 +171,16 @@ async function holdExclusive(): Promise<void> {
   } else {
     await sleepMs(hold);
   }
-  await freeExclusive(lease, liveUntil);
+  await freeExclusive(lease, liveUntil, oracleUntil);
 }
 
 /** Drops the oracle claim, then frees: `freeKeys` only while our lock surely is still ours. */
-async function freeExclusive(lease: LeaseRef, liveUntil: number): Promise<void> {
+async function freeExclusive(lease: LeaseRef, liveUntil: number, oracleUntil: number): Promise<void> {
   const pttl = await oracle.release(lease.key, lease.token);
   stats.ops++;
+  if (pttl === -1 && performance.now() < oracleUntil) {
+    await anomaly(`oracle key of ${lease.key} gone before its TTL`);
+  }
   if (pttl >= FREE_KEYS_MIN_PTTL_MS && random() < 0.4) {
     await exclusive.freeKeys([lease.key]);
     return;
@@ -151,14 +196,17 @@ async function churnMembership(): Promise<void> {
   const key = pick(EXCLUSIVE_KEYS);
   const roll = random();
   if (roll < 0.4) {
-    // The parent's watcher re-extends every key, so a worker killed in between loses nothing.
+    // Every removal is licensed first (membership.ts); the watcher alone restores the key, on
+    // that license, so a kill right after the shrink loses nothing.
+    await licenseRemoval(redis, prefix, key);
     await exclusive.shrink([key]);
-    await sleepMs(between(0, 50));
-    await exclusive.extend([key]);
-    stats.ops += 2;
-  } else if (roll < 0.6) {
-    await exclusive.extend([key], { timeout: 1 }); // expires within a second; the watcher restores it
     stats.ops++;
+    stats.removals++;
+  } else if (roll < 0.6) {
+    await licenseRemoval(redis, prefix, key);
+    await exclusive.extend([key], { timeout: 1 }); // leaves within a second; restored on the license
+    stats.ops++;
+    stats.removals++;
   } else if (roll < 0.8) {
     await exclusive.updateSoftBind(bindingName, key, BINDING_SECONDS);
     stats.ops++;
@@ -178,6 +226,7 @@ async function useShared(): Promise<void> {
   const name = random() < 0.5 ? bindingName : undefined;
   const key = await shared.mallocKey({ timeout: LEASE_SECONDS, name, cacheTimeout: BINDING_SECONDS });
   stats.ops++;
+  stats.sharedOps++;
   if (key === null) return;
   await sleepMs(between(0, 30));
   const roll = random();
@@ -185,19 +234,22 @@ async function useShared(): Promise<void> {
     const timeout = between(MIN_QUARANTINE_SECONDS, MAX_QUARANTINE_SECONDS);
     await shared.update(key, { value: 'q', timeout });
     stats.ops++;
+    stats.sharedOps++;
   } else if (roll < 0.2) {
     await shared.freeKeys([key]);
     stats.ops++;
+    stats.sharedOps++;
   } else if (roll < 0.3) {
     await shared.gc(Math.ceil(between(1, 10)));
     stats.ops++;
+    stats.sharedOps++;
   }
 }
 
 async function randomOperation(): Promise<void> {
   const roll = random();
-  if (roll < 0.6) await holdExclusive();
-  else if (roll < 0.85) await useShared();
+  if (roll < 0.62) await holdExclusive();
+  else if (roll < 0.9) await useShared();
   else if (roll < 0.95) {
     await exclusive.gc(Math.ceil(between(1, 10)));
     stats.ops++;

@@ -1,9 +1,8 @@
 -- acquire-key: lease one specific pool member (health checks check keys out this way).
 --
 -- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
--- KEYS[4]  GC cursor (unused here)    KEYS[5]  GC gate (unused here)
--- KEYS[6]  fence counter: INCR'd once per exclusive allocation
--- KEYS[7]  deadline index (sorted set, score = Unix ms at which a key's lock ends)
+-- KEYS[4]  fence counter: INCR'd once per exclusive allocation
+-- KEYS[5]  deadline index (sorted set, score = Unix ms at which a key's lock ends)
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  lock TTL in milliseconds, "0" = no expiry
 -- ARGV[3]  owner token written as the lock value
@@ -12,6 +11,7 @@
 --          is not a member, has expired, or is held by someone else (whose lease is left alone).
 
 -- @include pool
+-- @include pool-edit
 
 local item = ARGV[4]
 local value = rcall('HGET', poolKey, item)
@@ -27,5 +27,5 @@ else
 end
 if not locked then return 0 end
 takeMember(item, prev, nxt, expiry)
-scheduleReturn(item, ttl)
-return rcall('INCR', KEYS[6])
+scheduleReturn(KEYS[5], { item }, ttl)
+return rcall('INCR', KEYS[4])

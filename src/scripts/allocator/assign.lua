@@ -10,6 +10,7 @@
 -- Cost O(pool + keys).
 
 -- @include pool
+-- @include pool-edit
 
 local wanted = {}
 for i = 3, #ARGV do wanted[ARGV[i]] = true end

@@ -10,6 +10,7 @@
 -- live enters as allocated (F6): GC frees it when the holder is done.
 
 -- @include pool
+-- @include pool-edit
 
 local expiry = expiryIn(tonumber(ARGV[2]))
 for i = 3, #ARGV do

@@ -6,6 +6,7 @@
 --          missing entry or an allocated marker, so a damaged list cannot loop forever.
 
 -- @include pool
+-- @include pool-edit
 
 local result = {}
 local limit = rcall('HLEN', poolKey)

@@ -11,6 +11,7 @@
 -- Returns  the number of leases reclaimed (allocated entries without a lock put back on the free list).
 
 -- @include pool
+-- @include pool-edit
 
 local count = tonumber(ARGV[2])
-return returnDue(count) + gcStep(KEYS[4], count)
+return returnDue(KEYS[7], count) + gcStep(KEYS[4], count)

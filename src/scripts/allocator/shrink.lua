@@ -9,6 +9,7 @@
 -- and re-adding the key while that lease is live inserts it as allocated.
 
 -- @include pool
+-- @include pool-edit
 
 local removed = 0
 for i = 2, #ARGV do

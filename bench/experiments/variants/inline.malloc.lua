@@ -1,11 +1,10 @@
--- EXPERIMENT (not used by the library): the exclusive, unnamed, GC-free path of malloc.lua written
--- lean, to measure what the proposed changes buy. Same KEYS/ARGV as malloc.lua; same layout.
---   * no helper closures: pool.lua defines ~15 local functions on every call (Redis re-runs the
---     script body each time), about 2 µs of server time per call on this machine;
---   * one HSET writes both the old head (allocated) and the new head (prev = ""): 7 → 6 calls.
+-- lab-call: keys=pool,head,tail args=lockPrefix,ttl,token
+-- EXPERIMENT (not used by the library): a bound, not a design. The exclusive, unnamed, GC-free
+-- path of malloc only, written inline: no local function at all, three ARGV. What a script with
+-- today's six redis.call()s costs at the least; the shipped malloc.lua handles every mode.
 local rcall = redis.call
 local poolKey, headKey, tailKey = KEYS[1], KEYS[2], KEYS[3]
-local lockPrefix, lockTtl, token = ARGV[1], tonumber(ARGV[4]), ARGV[5]
+local lockPrefix, lockTtl, token = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local find, sub = string.find, string.sub
 local nowSec
 while true do

@@ -1,7 +1,6 @@
--- EXPERIMENT (not used by the library): free.lua written lean (same KEYS/ARGV, same layout;
--- ARGV[2], a new lifetime, is ignored: entries keep their expiry).
---   * no helper closures;
---   * HMGET reads the freed entry and the old tail at once; one HSET writes both: 7 → 5 calls.
+-- lab-call: keys=pool,head,tail args=lockPrefix,lifetime,key
+-- EXPERIMENT (not used by the library): a bound, not a design. free.lua written inline: no
+-- local function; ARGV[2] (a new lifetime) is ignored, entries keep their expiry.
 local rcall = redis.call
 local poolKey, headKey, tailKey = KEYS[1], KEYS[2], KEYS[3]
 local lockPrefix = ARGV[1]

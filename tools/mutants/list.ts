@@ -1,0 +1,247 @@
+/**
+ * The deliberate bugs of `npm run test:mutants` (tools/mutants/run.ts): each one is a single text
+ * replacement applied to a COPY of the repository, and must make at least one of its tests fail.
+ *
+ * To add a mutant for a new guard, append one entry:
+ *   {
+ *     id: 'short-kebab-id',
+ *     bug: 'what the mutant breaks, in words',
+ *     file: 'src/scripts/allocator/….lua',   // path from the repository root
+ *     find: 'the exact text of the guard',     // must occur exactly once in that file
+ *     replace: 'the text with the guard broken',
+ *     tests: ['test/…/….test.ts'],            // the test files expected to catch it
+ *     catchingTest: 'part of a test name',     // optional: this test must be among the failures
+ *   }
+ * Keep `find` short but unique (the runner refuses a mutant whose text occurs 0 or 2+ times, so a
+ * refactoring of the guarded code makes the list fail loudly instead of testing nothing). Prefer
+ * fast test files; a mutant that needs the built package (stress, demo) sets `build: true`.
+ */
+
+export interface Mutant {
+  readonly id: string;
+  readonly bug: string;
+  readonly file: string;
+  readonly find: string;
+  readonly replace: string;
+  readonly tests: readonly string[];
+  /** When set, the mutant counts as caught only if a failed test's name contains this text. */
+  readonly catchingTest?: string;
+  /** Run `tsup` in the copy first (for tests that import dist/). */
+  readonly build?: boolean;
+}
+
+const SEMANTICS = 'test/allocator/semantics.test.ts';
+const MODEL = 'test/allocator/model.property.test.ts';
+const INVARIANTS = 'test/diagnostics/invariants.test.ts';
+
+export const MUTANTS: readonly Mutant[] = [
+  // ---- Lua guards ---------------------------------------------------------------------------
+  {
+    id: 'release-without-token-check',
+    bug: 'release frees the key whoever holds the lock (stale holder frees a new lease, F3)',
+    file: 'src/scripts/allocator/release.lua',
+    find: "if rcall('GET', lockKey) ~= ARGV[4] then return 0 end\n",
+    replace: '',
+    tests: [SEMANTICS],
+  },
+  {
+    id: 'renew-without-token-check',
+    bug: "renew extends the lock whoever holds it (a lost lease is re-created or another's extended, F4)",
+    file: 'src/scripts/allocator/renew.lua',
+    find: "if redis.call('GET', lockKey) ~= ARGV[1] then return 0 end\n",
+    replace: '',
+    tests: [SEMANTICS],
+  },
+  {
+    id: 'malloc-hands-out-held-head',
+    bug: 'malloc hands out a free-list head whose lock is held by someone else',
+    file: 'src/scripts/allocator/malloc.lua',
+    find: 'if acquire(head) then return head end',
+    replace: 'acquire(head)\n      return head',
+    tests: [SEMANTICS],
+  },
+  {
+    id: 'new-head-keeps-prev',
+    bug: "taking the head leaves the new head's prev pointing at the old head (L1, L14)",
+    file: 'src/scripts/includes/pool.lua',
+    find: "local newHead = withLinks(rcall('HGET', poolKey, nxt), '', nil)",
+    replace: "local newHead = withLinks(rcall('HGET', poolKey, nxt), nil, nil)",
+    tests: [SEMANTICS],
+  },
+  {
+    id: 'gc-returns-locked-lease',
+    bug: 'GC puts an allocated key back on the free list while its lease is live',
+    file: 'src/scripts/includes/pool.lua',
+    find: '  if locked then return 0 end\n  pushToTail(item, expiry)',
+    replace: '  pushToTail(item, expiry)',
+    tests: [SEMANTICS],
+    catchingTest: 'GC leaves an allocated key whose lease is live',
+  },
+  {
+    id: 'gc-never-reclaims',
+    bug: 'GC leaves an allocated key whose lease ended off the free list (a dead holder leaks it)',
+    file: 'src/scripts/includes/pool.lua',
+    find: '  pushToTail(item, expiry)\n  return 1',
+    replace: '  return 0',
+    tests: ['test/stress/crash.test.ts'],
+    build: true,
+  },
+  {
+    id: 'lease-ttl-one-second-long',
+    bug: 'a malloc lease lock lives one second longer than asked',
+    file: 'src/scripts/allocator/malloc.lua',
+    find: "return rcall('SET', lockPrefix .. item, token, 'NX', 'PX', lockTtl)",
+    replace: "return rcall('SET', lockPrefix .. item, token, 'NX', 'PX', lockTtl + 1000)",
+    tests: [MODEL],
+  },
+  {
+    id: 'entry-lifetime-one-second-long',
+    bug: 'an entry lifetime ends one second later than asked',
+    file: 'src/scripts/includes/pool.lua',
+    find: 'if lifetime > 0 then return tostring(now() + lifetime) end',
+    replace: 'if lifetime > 0 then return tostring(now() + lifetime + 1) end',
+    tests: [MODEL],
+  },
+  // ---- validation at the API boundary -------------------------------------------------------
+  {
+    id: 'extend-skips-key-validation',
+    bug: 'extend sends bad keys to Redis instead of rejecting them',
+    file: 'src/allocator/redis-allocator-core.ts',
+    find: 'async extend(keys: readonly string[], options: LifetimeOptions = {}): Promise<void> {\n    assertResourceKeys(keys);',
+    replace: 'async extend(keys: readonly string[], options: LifetimeOptions = {}): Promise<void> {',
+    tests: ['test/allocator/validation.test.ts'],
+  },
+  {
+    id: 'extend-reads-before-validating',
+    bug: 'extend talks to Redis (a harmless read) before it validates its keys',
+    file: 'src/allocator/redis-allocator-core.ts',
+    find: 'async extend(keys: readonly string[], options: LifetimeOptions = {}): Promise<void> {\n    assertResourceKeys(keys);',
+    replace:
+      'async extend(keys: readonly string[], options: LifetimeOptions = {}): Promise<void> {\n    await this.size();\n    assertResourceKeys(keys);',
+    tests: ['test/allocator/validation.test.ts'],
+    catchingTest: 'rejects the empty string before any Redis call',
+  },
+  {
+    id: 'cluster-prefix-without-hash-tag',
+    bug: "on a cluster client the prefix is not wrapped in a hash tag (an allocator's keys spread over slots)",
+    file: 'src/keys.ts',
+    find: 'return cluster && !hasHashTag(prefix) ?',
+    replace: 'return false ?',
+    tests: ['test/allocator/cluster.test.ts'],
+    catchingTest: 'every pool operation works across a 3-master cluster',
+  },
+  // ---- the invariant checker ----------------------------------------------------------------
+  {
+    id: 'checker-without-inv3',
+    bug: 'checkInvariants no longer reports half-allocated entries (INV-3)',
+    file: 'src/diagnostics/invariants.ts',
+    find: 'if (prevAllocated !== nextAllocated)',
+    replace: 'if (false && prevAllocated !== nextAllocated)',
+    tests: [INVARIANTS],
+  },
+  {
+    id: 'checker-without-inv4',
+    bug: 'checkInvariants no longer reports a locked free node in exclusive mode (INV-4)',
+    file: 'src/diagnostics/invariants.ts',
+    find: "if (entry.lockTtlMs !== null) report('INV-4'",
+    replace: "if (false) report('INV-4'",
+    tests: [INVARIANTS],
+  },
+  {
+    id: 'checker-without-walk-comparison',
+    bug: 'checkInvariants no longer compares the forward and backward walks (INV-1)',
+    file: 'src/diagnostics/invariants.ts',
+    find: "if (forward.join('\\u0000') !== backward.join('\\u0000')) {",
+    replace: 'if (false) {',
+    tests: [INVARIANTS],
+  },
+  {
+    id: 'checker-without-head-prev',
+    bug: 'checkInvariants no longer reports a head with a prev link (INV-2)',
+    file: 'src/diagnostics/invariants.ts',
+    find: "if (headEntry && headEntry.prev !== '')",
+    replace: 'if (false)',
+    tests: [INVARIANTS],
+  },
+  {
+    id: 'checker-without-encoding',
+    bug: 'checkInvariants no longer reports malformed entry values',
+    file: 'src/diagnostics/invariants.ts',
+    find: 'if (Number.isNaN(entry.expiry))',
+    replace: 'if (false)',
+    tests: [INVARIANTS],
+  },
+  // ---- the test instruments themselves ------------------------------------------------------
+  {
+    id: 'stress-oracle-without-nx',
+    bug: "the stress oracle's claim overwrites another holder's claim instead of failing",
+    file: 'test/stress/oracle.ts',
+    find: "'NX', 'PX', ttl) then return {'ok', token, ttl} end",
+    replace: "'PX', ttl) then return {'ok', token, ttl} end",
+    tests: ['test/stress/oracle.test.ts'],
+  },
+  {
+    id: 'demo-oracle-without-nx',
+    bug: "the demo oracle's claim overwrites another worker's claim instead of failing",
+    file: 'examples/demo/oracle.ts',
+    find: "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ttl)",
+    replace: "if redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)",
+    tests: ['test/examples/oracle.test.ts'],
+  },
+  {
+    id: 'bench-nan-passes',
+    bug: 'bench:check judges a NaN ratio as a plain miss',
+    file: 'bench/lib/targets.ts',
+    find: "if (!Number.isFinite(value)) return 'gross';",
+    replace: '',
+    tests: ['test/bench/targets.test.ts'],
+  },
+  {
+    id: 'bench-missing-subject-skipped',
+    bug: 'bench:check skips a ratio whose subject was not measured',
+    file: 'bench/lib/stats.ts',
+    find: 'if (!samples[name]?.length) throw',
+    replace: 'if (false) throw',
+    tests: ['test/bench/targets.test.ts'],
+  },
+  {
+    id: 'floors-never-fail',
+    bug: 'a figure below its work floor passes',
+    file: 'test/helpers/floors.ts',
+    find: '.filter((floor) => !(floor.seen >= floor.min))',
+    replace: '.filter(() => false)',
+    tests: ['test/helpers/floors.test.ts'],
+  },
+  {
+    id: 'stress-stall-always-slow',
+    bug: 'the stress worker counts a lease lost within its guarantee as a slow case, not an anomaly',
+    file: 'test/stress/stall.ts',
+    find: "kind: elapsedMs >= guaranteedMs ? 'slow' : 'anomaly'",
+    replace: "kind: 'slow'",
+    tests: ['test/stress/stall.test.ts'],
+  },
+  {
+    id: 'stress-membership-always-restores',
+    bug: 'the stress watcher restores a missing member without a licensed removal (hides a lost member)',
+    file: 'test/stress/membership.ts',
+    find: "if tonumber(redis.call('HGET', KEYS[2], key) or '0') > 0 then",
+    replace: 'if true then',
+    tests: ['test/stress/membership.test.ts'],
+  },
+  {
+    id: 'stress-watcher-hides-lost-member',
+    bug: 'the stress watcher re-adds a member that disappeared without a licensed removal, silently',
+    file: 'test/stress/watcher.ts',
+    find: 'for (const key of unexplained) {',
+    replace: 'for (const key of unexplained.slice(0, 0)) {',
+    tests: ['test/stress/watcher.test.ts'],
+  },
+  {
+    id: 'model-expiry-tolerance-wide',
+    bug: 'the model comparison accepts an entry expiry a second early or late',
+    file: 'test/model/redis-state.ts',
+    find: 'late >= 0 && late <= elapsedSeconds',
+    replace: 'Math.abs(late) <= elapsedSeconds + 1',
+    tests: ['test/model/redis-state.test.ts'],
+  },
+];
