@@ -132,17 +132,17 @@ export class SequenceDriver {
       case 'acquireLease': {
         const gcCount = op.op === 'acquireLease' ? op.gcCount : 0;
         const options = { timeout: op.timeout, name: op.name, cacheTimeout: op.cacheTimeout };
-        let key: string | null;
+        let actual: { key: string; fence: number } | string | null;
         let token: string | null = null;
         if (op.op === 'mallocKey') {
-          key = await real.mallocKey(options);
+          actual = await real.mallocKey(options);
         } else {
           const lease = await real.acquireLease({ ...options, gcCount });
           if (lease) this.leases.push(lease);
-          key = lease?.key ?? null;
+          actual = lease === null ? null : { key: lease.key, fence: lease.fence };
           token = lease?.token ?? null;
         }
-        const expected = model.malloc({
+        const granted = model.malloc({
           now,
           leaseTtlMs: ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout),
           name: op.name ?? '',
@@ -150,19 +150,24 @@ export class SequenceDriver {
           gc: gcCount > 0,
           token,
         });
-        return [key, expected];
+        // mallocKey shows only the key; the model's fence counter moves all the same.
+        return [actual, op.op === 'mallocKey' ? (granted?.key ?? null) : granted];
       }
       case 'acquireKey': {
         const lease = await real.acquireKey(op.key, { timeout: op.timeout });
         if (lease) this.leases.push(lease);
         const ttlMs = ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout);
         // The token is random: the model takes Redis's (or a placeholder when Redis refused).
-        return [lease !== null, model.acquireKey(op.key, lease?.token ?? 'refused', ttlMs, now)];
+        return [lease?.fence ?? 0, model.acquireKey(op.key, lease?.token ?? 'refused', ttlMs, now)];
       }
       case 'releaseLease': {
         const lease = this.lease(op.lease);
         const lifetime = op.timeout === undefined ? undefined : lifetimeOf(op.timeout);
-        return [await real.releaseLease(lease, { timeout: op.timeout }), model.release(lease, lifetime, now)];
+        const cooldown = op.cooldown ?? 0;
+        return [
+          await real.releaseLease(lease, { timeout: op.timeout, cooldown }),
+          model.release(lease, lifetime, now, ttlMsOf(cooldown)),
+        ];
       }
       case 'renewLease': {
         const lease = this.lease(op.lease);
@@ -186,7 +191,7 @@ export class SequenceDriver {
       case 'getSoftBind':
         return [await real.getSoftBind(op.name), model.getSoftBind(op.name)];
       case 'gc':
-        return [await real.gc(op.count), model.gc(now)];
+        return [await real.gc(op.count), model.gc(now, op.count)];
       case 'getFreeList':
         return [await real.getFreeList(), model.getFreeList()];
       case 'has':
@@ -214,6 +219,8 @@ export class SequenceDriver {
         const past = Math.floor(now) - PAST;
         return [await this.expireEntry(op.key, past), model.expireEntry(op.key, past)];
       }
+      case 'deadlinePasses':
+        return [await this.deadlinePasses(op.key), model.deadlinePasses(op.key)];
       case 'quarantine':
         await real.update(op.key, QUARANTINE);
         model.update(op.key, QUARANTINE.value, ttlMsOf(QUARANTINE.timeout), now);
@@ -221,6 +228,16 @@ export class SequenceDriver {
       case 'unlock':
         return [await real.unlock(op.key), model.unlock(op.key)];
     }
+  }
+
+  /** An indexed key's deadline passes: score 0 (due) and its timed lock runs out. */
+  private async deadlinePasses(key: string): Promise<boolean> {
+    const { deadlines, lockPrefix } = this.allocator.redisKeys;
+    const redis = rawClient(this.allocator);
+    if ((await redis.zscore(deadlines, key)) === null) return false;
+    await redis.zadd(deadlines, 0, key);
+    await this.expireTimed(lockPrefix + key);
+    return true;
   }
 
   /** A timed Redis key runs out (DEL); keys without a TTL never do. */
@@ -248,5 +265,6 @@ function outcomeClass(result: unknown): string {
   if (typeof result === 'number') return result > 0 ? '>0' : '0';
   if (typeof result === 'string') return 'key';
   if (Array.isArray(result)) return result.length > 0 ? '[…]' : '[]';
+  if (result !== null && typeof result === 'object') return 'key';
   return String(result);
 }

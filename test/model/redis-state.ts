@@ -26,10 +26,11 @@ export async function observeRedis(
   universe: readonly string[],
   names: readonly string[],
 ): Promise<{ state: PoolState; encoding: string | null; pttls: Record<string, number> }> {
-  const { pool, lockPrefix, bindPrefix } = allocator.redisKeys;
+  const { pool, lockPrefix, bindPrefix, deadlines } = allocator.redisKeys;
   const pipeline = rawClient(allocator).pipeline();
   for (const key of universe) pipeline.get(lockPrefix + key).pttl(lockPrefix + key);
   for (const name of names) pipeline.get(bindPrefix + name).pttl(bindPrefix + name);
+  pipeline.zrange(deadlines, 0, -1);
   pipeline.object('ENCODING', pool);
   const replies = (await pipeline.exec())!.map(([error, value]) => {
     if (error) throw error;
@@ -58,7 +59,12 @@ export async function observeRedis(
     expiry,
   }));
   const encoding = replies.at(-1) as string | null;
-  return { state: { head: snapshot.head, tail: snapshot.tail, entries, locks, bindings }, encoding, pttls };
+  const indexed = [...(replies.at(-2) as unknown as string[])].sort();
+  return {
+    state: { head: snapshot.head, tail: snapshot.tail, entries, locks, bindings, deadlines: indexed },
+    encoding,
+    pttls,
+  };
 }
 
 /**
