@@ -3,10 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [
     {
-      // Same contract as tsup's `text` loader: a `.lua` import is the file's source string.
+      // Same contract as tsup's `text` loader: a `.lua` (or the dashboard's `.html`) import is the file's text.
       name: 'lua-as-text',
       transform(code, id) {
-        if (id.endsWith('.lua')) return { code: `export default ${JSON.stringify(code)};`, map: null };
+        if (id.endsWith('.lua') || id.endsWith('.html'))
+          return { code: `export default ${JSON.stringify(code)};`, map: null };
         return undefined;
       },
     },

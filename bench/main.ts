@@ -21,6 +21,7 @@ import {
   writeJson,
 } from './lib/report.js';
 import { runMemory } from './memory.js';
+import { runMetrics } from './metrics.js';
 import { runProfile } from './profile.js';
 import { runScaling } from './scaling.js';
 import { runThroughput } from './throughput.js';
@@ -32,6 +33,7 @@ const FIGURES: Record<string, FigureRunner> = {
   profile: runProfile,
   throughput: runThroughput,
   clients: runClients,
+  metrics: runMetrics,
   scaling: runScaling,
   contention: runContention,
   memory: runMemory,

@@ -42,6 +42,18 @@ export class PoolCorruptionError extends RedisAllocatorError {
   override name = 'PoolCorruptionError';
 }
 
+/** Diagnostics found a key of another type where the pool (or a free-list pointer) should be. */
+export class NotAPoolError extends RedisAllocatorError {
+  override name = 'NotAPoolError';
+  constructor(
+    readonly redisKey: string,
+    readonly actualType: string,
+    expected: string,
+  ) {
+    super(`${redisKey} is a ${actualType}, not ${expected}: not an allocator pool (check prefix and suffix)`);
+  }
+}
+
 /**
  * Redis could not be reached, dropped the connection, or answered that the cluster cannot serve
  * (`CLUSTERDOWN`, `TRYAGAIN`). A state-changing call that fails this way **may or may not have been

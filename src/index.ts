@@ -67,12 +67,24 @@ export {
   reclaimableKeys,
   type Violation,
 } from './diagnostics/invariants.js';
+export type { CommandStat, SlowCommand } from './diagnostics/redis-access.js';
 export {
+  AUTO_CHUNK,
+  DIAGNOSE_DEFAULTS,
+  type DiagnoseOptions,
+  type DiagnoseTarget,
+  diagnose,
+} from './diagnostics/report.js';
+export type * from './diagnostics/report-types.js';
+export {
+  type ChunkedSnapshot,
   decodeEntry,
   isEntryExpired,
   type PoolEntry,
   type PoolSnapshot,
+  type SnapshotOptions,
   type SnapshotTarget,
+  takeChunkedSnapshot,
   takeSnapshot,
 } from './diagnostics/snapshot.js';
 export {
@@ -84,6 +96,7 @@ export {
   LeaseLostError,
   NoHealthyResourceError,
   NoResourceError,
+  NotAPoolError,
   PoolCorruptionError,
   RedisAllocatorError,
   RedisUnavailableError,
@@ -91,3 +104,4 @@ export {
 export type { AllocatorKeys } from './keys.js';
 export { ALLOCATED, allocatorKeys, MAX_KEY_LENGTH } from './keys.js';
 export * from './lock/index.js';
+export { METRIC_NAMES, type MeterLike } from './metrics/open-telemetry.js';

@@ -3,3 +3,9 @@ declare module '*.lua' {
   const source: string;
   export default source;
 }
+
+/** An `.html` import is the file's text (the dashboard page, bundled into the CLI at build time). */
+declare module '*.html' {
+  const text: string;
+  export default text;
+}

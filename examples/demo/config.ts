@@ -55,16 +55,23 @@ export const DEMO = {
 export interface DemoArguments {
   /** Run length in seconds. */
   seconds: number;
+  /** Serve the pool's dashboard while the demo runs. */
+  dashboard: boolean;
 }
 
-export const USAGE = 'usage: npm run demo [-- --seconds N]';
+export const USAGE = 'usage: npm run demo [-- --seconds N] [--dashboard]';
 
-/** Parses `--seconds N` / `--seconds=N`; throws with the usage line on anything else. */
+/** Parses `--seconds N` / `--seconds=N` and `--dashboard`; throws with the usage line on anything else. */
 export function parseArguments(argv: readonly string[]): DemoArguments {
   let seconds: number = DEMO.defaultRunSeconds;
+  let dashboard = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     let value: string | undefined;
+    if (arg === '--dashboard') {
+      dashboard = true;
+      continue;
+    }
     if (arg === '--seconds') value = argv[++i];
     else if (arg.startsWith('--seconds=')) value = arg.slice('--seconds='.length);
     else throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
@@ -73,7 +80,7 @@ export function parseArguments(argv: readonly string[]): DemoArguments {
       throw new Error(`--seconds needs a positive number, got ${JSON.stringify(value)}\n${USAGE}`);
     }
   }
-  return { seconds };
+  return { seconds, dashboard };
 }
 
 /** A uniformly random number of seconds in `[min, max]`. */

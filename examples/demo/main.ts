@@ -13,6 +13,7 @@ import {
   startRedisServer,
 } from '../../tools/redis-server.js';
 import { DEMO, parseArguments, randomBetween } from './config.js';
+import { dashboardCommand, serveDashboard } from './dashboard.js';
 import { WorkerFleet } from './fleet.js';
 import { ProxyProviderUpdater } from './proxies.js';
 import { DemoStats } from './stats.js';
@@ -52,15 +53,22 @@ async function cleanUp(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-async function run(seconds: number): Promise<number> {
+async function run(seconds: number, withDashboard: boolean): Promise<number> {
   const { url, server } = await redisTarget();
   const redis = new Redis(url, { maxRetriesPerRequest: 3 });
   // Failed commands reject; the event only adds noise ("Unhandled error event") on the way out.
   redis.on('error', () => {});
   const prefix = `demo-${randomBytes(3).toString('hex')}`;
+  const dashboard = withDashboard ? await serveDashboard(url, prefix) : null;
+  process.stdout.write(
+    dashboard
+      ? `Dashboard of the pool: ${dashboard.url}\n`
+      : `Watch the pool while the demo runs: ${dashboardCommand(withoutPassword(url), prefix)}\n`,
+  );
   try {
     return await runOn(redis, url, prefix, seconds, server);
   } finally {
+    await dashboard?.stop();
     await cleanUp(redis, prefix).catch(() => {});
     await redis.quit().catch(() => redis.disconnect());
     // The server process is unref'd by startRedisServer: without a live handle Node would quit
@@ -210,14 +218,15 @@ async function runOn(
 
 async function main(): Promise<void> {
   let seconds: number;
+  let dashboard: boolean;
   try {
-    ({ seconds } = parseArguments(process.argv.slice(2)));
+    ({ seconds, dashboard } = parseArguments(process.argv.slice(2)));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(EXIT.cannotRun);
   }
   try {
-    process.exitCode = await run(seconds);
+    process.exitCode = await run(seconds, dashboard);
   } catch (error) {
     process.stderr.write(`demo could not run: ${(error as Error).message}\n`);
     process.exitCode = EXIT.cannotRun;

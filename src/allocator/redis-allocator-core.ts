@@ -14,6 +14,8 @@ import {
   effectivePrefix,
 } from '../keys.js';
 import { RedisLock } from '../lock/redis-lock.js';
+import type { AllocatorHooks } from '../metrics/hooks.js';
+import { meterHooks } from '../metrics/open-telemetry.js';
 import { toCooldownMs, toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
 import { Coalescer } from './coalescer.js';
 import { assertHolder, ownerToken } from './holder.js';
@@ -63,6 +65,8 @@ export class RedisAllocatorCore extends RedisLock {
   private readonly listKeys: readonly string[];
   /** KEYS of release and free: pool, head, tail, deadline index. */
   private readonly returnKeys: readonly string[];
+  /** Metrics hooks (only with `options.meter`). */
+  private readonly hooks: AllocatorHooks | undefined;
 
   /** Coalesces concurrent unnamed exclusive mallocs into one script call; absent when disabled. */
   readonly #coalescer: Coalescer<MallocOptions, string, Granted | null> | undefined;
@@ -81,6 +85,8 @@ export class RedisAllocatorCore extends RedisLock {
     this.scriptKeys = [pool, head, tail, gcCursor, gcGate, fence, deadlines];
     this.listKeys = [pool, head, tail];
     this.returnKeys = [pool, head, tail, deadlines];
+    const mode = this.shared ? 'shared' : 'exclusive';
+    this.hooks = options.meter ? meterHooks(options.meter, { pool, mode }) : undefined;
     if (options.coalesce ?? true) {
       this.#coalescer = new Coalescer(async (batch, tokens) => {
         const granted = await this.#runMalloc(batch, tokens);
@@ -184,18 +190,28 @@ export class RedisAllocatorCore extends RedisLock {
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
     if (options.holder !== undefined) assertHolder(options.holder);
     const token = this.shared ? '' : ownerToken(options.holder);
-    if (this.#coalescer !== undefined && name === '' && !this.shared) {
-      const granted = await this.#coalescer.request(
-        `${ttl}|${gcCount}|${gcGateMs}`,
-        { ttl, gcCount, gcGateMs },
-        token,
-      );
-      return granted === null ? null : { key: granted.key, token, fence: granted.fence };
+    const begun = this.hooks?.mallocBegins() ?? -1;
+    let granted: Granted | null;
+    try {
+      if (this.#coalescer !== undefined && name === '' && !this.shared) {
+        granted = await this.#coalescer.request(
+          `${ttl}|${gcCount}|${gcGateMs}`,
+          { ttl, gcCount, gcGateMs },
+          token,
+        );
+      } else {
+        const { bindPrefix } = this.redisKeys;
+        const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
+        const [first] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
+        granted = first ?? null;
+      }
+    } catch (error) {
+      this.hooks?.mallocEnds(null, begun, true);
+      throw error;
     }
-    const { bindPrefix } = this.redisKeys;
-    const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
-    const [granted] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
-    return granted === undefined ? null : { key: granted.key, token, fence: granted.fence };
+    const lease = granted === null ? null : { key: granted.key, token, fence: granted.fence };
+    this.hooks?.mallocEnds(lease, begun, false);
+    return lease;
   }
 
   /**
@@ -263,7 +279,9 @@ export class RedisAllocatorCore extends RedisLock {
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
     const args = [this.redisKeys.lockPrefix, lifetime, lease.key, lease.token];
     if (cooldownMs > 0) args.push(cooldownMs);
-    return (await scripts.release.run(this.connection, this.returnKeys, args)) === 1;
+    const released = (await scripts.release.run(this.connection, this.returnKeys, args)) === 1;
+    this.hooks?.release(lease, released ? 'released' : 'lost');
+    return released;
   }
 
   /**
@@ -284,6 +302,7 @@ export class RedisAllocatorCore extends RedisLock {
     if (lease.token === '') return 'renewed'; // a shared-mode rotation holds no lock
     const keys = [this.lockKey(lease.key), this.redisKeys.deadlines];
     const result = await scripts.renew.run(this.connection, keys, [lease.token, ttl, lease.key]);
+    this.hooks?.renew(result === 1 ? 'renewed' : 'lost');
     return RENEW_OUTCOMES[String(result)] ?? 'expired';
   }
 
@@ -354,7 +373,9 @@ export class RedisAllocatorCore extends RedisLock {
       throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
     }
     const { lockPrefix } = this.redisKeys;
-    return (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
+    const reclaimed = (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
+    this.hooks?.gcReclaimed(reclaimed);
+    return reclaimed;
   }
 
   /** The free list from head to tail (allocation order), read atomically. */

@@ -3,6 +3,8 @@
  * returns a `RedisAllocatorObject` through the allocator's policy, `free` releases one.
  */
 import type { RedisClient } from '../client/index.js';
+import { type DiagnoseOptions, diagnose } from '../diagnostics/report.js';
+import type { PoolReport } from '../diagnostics/report-types.js';
 import type { Allocatable } from './allocatable.js';
 import type { RedisAllocatorObject } from './allocator-object.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -87,5 +89,13 @@ export class RedisAllocator<U extends Allocatable = Allocatable> extends RedisAl
       },
     );
     return this.#keeper;
+  }
+
+  /**
+   * A diagnostics report of this pool: `diagnose(this, options)` (one atomic snapshot plus bounded
+   * advisory scans; read-only).
+   */
+  inspect(options: DiagnoseOptions = {}): Promise<PoolReport> {
+    return diagnose(this, options);
   }
 }

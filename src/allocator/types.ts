@@ -1,4 +1,5 @@
 /** Options and results of the allocator's pool operations (seconds, fractional allowed). */
+import type { MeterLike } from '../metrics/open-telemetry.js';
 
 /** Construction options of an allocator. */
 export interface AllocatorCoreOptions {
@@ -19,6 +20,12 @@ export interface AllocatorCoreOptions {
    * sent one microtask later. Default `true`.
    */
   coalesce?: boolean;
+  /**
+   * An OpenTelemetry `Meter` (`metrics.getMeter('redis-allocator')` from `@opentelemetry/api`, an
+   * optional peer): the allocator records mallocs, their latency, hold times, releases, renewals
+   * and GC reclaims on it, with the pool key as the only identity attribute. Default none (no cost).
+   */
+  meter?: MeterLike;
 }
 
 /** Options of `mallocKey`. */

@@ -1,4 +1,5 @@
 /** One atomic read of a pool (upstream lesson L19: non-atomic reads produce phantom violations). */
+import { performance } from 'node:perf_hooks';
 import type { RedisConnection } from '../client/index.js';
 import type { AllocatorKeys } from '../keys.js';
 import { ALLOCATED, ENTRY_SEPARATOR } from '../keys.js';
@@ -20,6 +21,11 @@ export interface PoolEntry {
   readonly allocated: boolean;
   /** PTTL of the entry's lock in ms: `null` = no lock, -1 = lock without expiry. */
   readonly lockTtlMs: number | null;
+  /**
+   * The lock's value (the holder's token), read in the same atomic call; `null` = no lock;
+   * `undefined` = not read (`takeSnapshot` without `lockValues`).
+   */
+  readonly lockValue?: string | null;
 }
 
 /** The state of one pool at one instant. */
@@ -37,24 +43,93 @@ export interface SnapshotTarget {
   readonly redisKeys: AllocatorKeys;
 }
 
+/** Options of `takeSnapshot`. */
+export interface SnapshotOptions {
+  /** Also read every lock's value (who holds it) in the same atomic call. Default `false`. */
+  readonly lockValues?: boolean;
+}
+
 /** Reads the pool, pointers, server time and every entry's lock TTL in one script call. */
-export async function takeSnapshot(target: SnapshotTarget): Promise<PoolSnapshot> {
+export async function takeSnapshot(
+  target: SnapshotTarget,
+  options: SnapshotOptions = {},
+): Promise<PoolSnapshot> {
+  const part = await readPart(target, options.lockValues === true);
+  return { head: part.head, tail: part.tail, now: part.now, entries: part.entries };
+}
+
+/** A snapshot read in several script calls (see `takeChunkedSnapshot`). */
+export interface ChunkedSnapshot extends PoolSnapshot {
+  /** Script calls it took. */
+  readonly chunks: number;
+  /** Wall time of the slowest call in milliseconds: about the longest the server was blocked. */
+  readonly longestChunkMs: number;
+}
+
+/**
+ * Reads the pool in chunks of about `chunkSize` entries (HSCAN), each chunk one short script, so
+ * a huge pool never blocks the server for long. What it gives up: the chunks are read at
+ * different instants, so the whole is not one state of the pool. Each entry is read atomically
+ * with its lock (per-entry facts hold); the free-list walks (INV-1, INV-2) must not be checked on
+ * it. An entry that exists during the whole read is read at least once (HSCAN's guarantee);
+ * `head`, `tail` and `now` come from the last chunk.
+ */
+export async function takeChunkedSnapshot(
+  target: SnapshotTarget,
+  options: SnapshotOptions & { chunkSize: number },
+): Promise<ChunkedSnapshot> {
+  const entries = new Map<string, PoolEntry>();
+  let cursor = '0';
+  let chunks = 0;
+  let longestChunkMs = 0;
+  let last: Part;
+  do {
+    const started = performance.now();
+    last = await readPart(target, options.lockValues === true, cursor, options.chunkSize);
+    longestChunkMs = Math.max(longestChunkMs, performance.now() - started);
+    chunks++;
+    for (const [key, entry] of last.entries) entries.set(key, entry);
+    cursor = last.nextCursor ?? '0';
+  } while (cursor !== '0');
+  return { head: last.head, tail: last.tail, now: last.now, entries, chunks, longestChunkMs };
+}
+
+interface Part {
+  head: string;
+  tail: string;
+  now: number;
+  entries: Map<string, PoolEntry>;
+  nextCursor: string | undefined;
+}
+
+async function readPart(
+  target: SnapshotTarget,
+  withValues: boolean,
+  cursor?: string,
+  count?: number,
+): Promise<Part> {
   const { pool, head, tail, lockPrefix } = target.redisKeys;
-  const reply = (await snapshotScript.run(target.connection, [pool, head, tail], [lockPrefix])) as [
+  const args: (string | number)[] = [lockPrefix, withValues ? '1' : '0'];
+  if (cursor !== undefined) args.push(cursor, count ?? 1000);
+  const reply = (await snapshotScript.run(target.connection, [pool, head, tail], args)) as [
     string,
     string,
     string,
     string,
     (string | number)[],
+    string | undefined,
   ];
-  const [headKey, tailKey, seconds, micros, flat] = reply;
+  const [headKey, tailKey, seconds, micros, flat, nextCursor] = reply;
   const entries = new Map<string, PoolEntry>();
-  for (let i = 0; i < flat.length; i += 3) {
+  const stride = withValues ? 4 : 3;
+  for (let i = 0; i < flat.length; i += stride) {
     const key = String(flat[i]);
     const pttl = Number(flat[i + 2]);
-    entries.set(key, decodeEntry(key, String(flat[i + 1]), pttl === -2 ? null : pttl));
+    const entry = decodeEntry(key, String(flat[i + 1]), pttl === -2 ? null : pttl);
+    if (!withValues) entries.set(key, entry);
+    else entries.set(key, { ...entry, lockValue: pttl === -2 ? null : String(flat[i + 3]) });
   }
-  return { head: headKey, tail: tailKey, now: Number(seconds) + Number(micros) / 1e6, entries };
+  return { head: headKey, tail: tailKey, now: Number(seconds) + Number(micros) / 1e6, entries, nextCursor };
 }
 
 /** Decodes `prev||next||expiry` the way the scripts do (first two separators). */

@@ -55,15 +55,15 @@ async function seededAllocator() {
 async function rawState(allocator: RedisAllocator) {
   const { bindPrefix } = allocator.redisKeys;
   const bindings: Record<string, { key: string | null; permanent: boolean }> = {};
-  // The whole keyspace, cursor by cursor: one SCAN call covers only part of a large keyspace.
+  // SCAN to the end: one page covers only part of a keyspace the other test files fill too.
   const names: string[] = [];
   let cursor = '0';
   do {
-    const [next, found] = await inspector.scan(cursor, 'MATCH', `${bindPrefix}*`, 'COUNT', 1000);
-    names.push(...found);
+    const [next, page] = await inspector.scan(cursor, 'MATCH', `${bindPrefix}*`, 'COUNT', 1000);
+    names.push(...page);
     cursor = next;
   } while (cursor !== '0');
-  for (const bindKey of names.sort()) {
+  for (const bindKey of [...new Set(names)].sort()) {
     bindings[bindKey.slice(bindPrefix.length)] = {
       key: await inspector.get(bindKey),
       permanent: (await inspector.pttl(bindKey)) === -1,

@@ -72,6 +72,12 @@ describe('npm run demo', () => {
     expect(summaryNumber(run.stdout, 'invariant violations')).toBe(0);
   });
 
+  it('prints the dashboard command for its pool', () => {
+    expect(run.stdout).toMatch(
+      /^Watch the pool while the demo runs: npx redis-allocator dashboard --url redis:\/\/\S+ --prefix demo-[0-9a-f]{6}$/m,
+    );
+  });
+
   it('prints the plain table (one line per second) when stdout is not a terminal', () => {
     expect(run.stdout).not.toContain('\x1b[');
     expect(run.stdout).toMatch(/^\s+time\s+alloc\/s\s+free\s+held\s+quarantined/m);
