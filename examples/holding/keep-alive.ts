@@ -22,6 +22,7 @@ assert.ok(lost instanceof LeaseLostError);
 assert.equal(lost.reason, 'taken');
 assert.equal(lease.signal.reason, lost);
 
+await proxies.freeKeys([lease.key]); // the other holder's lease, so a re-run starts clean
 await proxies.clear();
 proxies.close(); // stops this allocator's keep-alive timer (timers never hold the process anyway)
 await redis.quit();

@@ -57,13 +57,20 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
   /** True while this object may still free its lease (not freed, lost, or turned into quarantine). */
   #holding = true;
   #released = false;
-  readonly #controller = new AbortController();
-  #reportLoss!: (error: LeaseLostError) => void;
-  readonly #lost = new Promise<LeaseLostError>((resolve) => {
-    this.#reportLoss = resolve;
-  });
-  /** Deadline tracking (and keep-alive) of the current lease; undefined when it never expires. */
+  /**
+   * Loss reporting is built on first look (`signal`, `lost`, `assertHeld`, `keepAlive`): an
+   * allocation nobody observes costs no controller, promise, error or timer.
+   */
+  #controller: AbortController | undefined;
+  #lost: Promise<LeaseLostError> | undefined;
+  #reportLoss: ((error: LeaseLostError) => void) | undefined;
+  /** How the lease ended, once it did (announced to observers then, or when they first look). */
+  #loss: { reason: LeaseLossReason; detail: string } | undefined;
+  /** Deadline tracking (and keep-alive) of the current lease, while observed and timed. */
   #watch: WatchedLease | undefined;
+  /** Monotonic ms when the current lease (or its last renewal) was sent, and its TTL (0 = none). */
+  #sentAt = 0;
+  #ttlMs = 0;
   /** Monotonic ms when the current lease was sent for: `maxHold` counts from here. */
   #takenAt = 0;
   #keepAliveOptions: KeepAliveOptions = {};
@@ -83,7 +90,10 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
     this.#lease = lease;
     this.#obj = obj;
     this.#params = params;
-    if (timing !== undefined) this.#track(timing.sentAt, toTtlMs(timing.timeout, 'timeout'));
+    if (timing !== undefined) {
+      this.#takenAt = this.#sentAt = timing.sentAt;
+      this.#ttlMs = toTtlMs(timing.timeout, 'timeout');
+    }
     obj?.setConfig(lease.key, params);
   }
 
@@ -93,7 +103,7 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
    * Redis can give the key to anyone else) or `released`. Pass it to the work done with the key.
    */
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    return this.#observe().signal;
   }
 
   /**
@@ -101,7 +111,8 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
    * `signal` aborts); never rejects, so an unobserved loss is never an unhandled rejection.
    */
   get lost(): Promise<LeaseLostError> {
-    return this.#lost;
+    this.#observe();
+    return this.#lost!;
   }
 
   /** Fencing token of the current lease (strictly increasing per pool); 0 for a shared rotation. */
@@ -166,14 +177,16 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
       return false;
     }
     const ttlMs = toTtlMs(timeout, 'timeout');
+    this.#sentAt = sentAt;
+    this.#ttlMs = ttlMs;
     const watch = this.#watch;
     if (watch !== undefined && ttlMs > 0) {
       watch.ttlMs = ttlMs;
       this.allocator.leaseKeeper.confirmed(watch, sentAt);
     } else if (watch !== undefined) {
       this.#unwatch(); // no expiry any more: nothing to watch
-    } else if (ttlMs > 0) {
-      this.#track(sentAt, ttlMs);
+    } else if (this.#controller !== undefined) {
+      this.#startWatch();
     }
     return true;
   }
@@ -188,8 +201,9 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
    *   for a bad `renewEvery` / `maxHold`.
    */
   async keepAlive(options: KeepAliveOptions = {}): Promise<void> {
-    if (!this.#holding || this.#controller.signal.aborted) {
-      throw this.#controller.signal.reason ?? new LeaseLostError('released', this.key, 'no longer held');
+    const { signal } = this.#observe();
+    if (!this.#holding || signal.aborted) {
+      throw signal.reason ?? new LeaseLostError('released', this.key, 'no longer held');
     }
     if (this.token === '')
       throw new InvalidArgumentError('a shared-mode rotation holds no lease to keep alive');
@@ -208,10 +222,9 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
    * @throws LeaseLostError
    */
   assertHeld(): void {
+    const { signal } = this.#observe();
     if (this.#watch !== undefined) this.allocator.leaseKeeper.checkDeadline(this.#watch);
-    if (this.#controller.signal.aborted && this.#controller.signal.reason instanceof LeaseLostError) {
-      throw this.#controller.signal.reason;
-    }
+    if (signal.aborted && signal.reason instanceof LeaseLostError) throw signal.reason;
     if (!this.#holding) throw new LeaseLostError('released', this.key, 'no longer held');
   }
 
@@ -225,14 +238,30 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
     return this.#watch !== undefined && this.#watch.renewEveryMs > 0;
   }
 
-  #track(sentAt: number, ttlMs: number): void {
-    this.#takenAt = sentAt;
-    if (ttlMs <= 0 || this.token === '') return;
+  /** Builds loss reporting on first look; a loss that already happened is announced at once. */
+  #observe(): AbortController {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      this.#lost = new Promise<LeaseLostError>((resolve) => {
+        this.#reportLoss = resolve;
+      });
+      if (this.#loss !== undefined) this.#announce();
+      else if (this.#holding) this.#startWatch();
+      // A deadline that passed before anyone looked is reported now, not at the next timer.
+      if (this.#watch !== undefined) this.allocator.leaseKeeper.checkDeadline(this.#watch);
+    }
+    return this.#controller;
+  }
+
+  /** Watches the current lease's local deadline (a timed, exclusive lease only). */
+  #startWatch(): void {
+    const ttlMs = this.#ttlMs;
+    if (ttlMs <= 0 || this.token === '' || this.#watch !== undefined) return;
     const watch: WatchedLease = {
       key: this.key,
       token: this.token,
       ttlMs,
-      deadline: sentAt + ttlMs - safetyMarginMs(ttlMs),
+      deadline: this.#sentAt + ttlMs - safetyMarginMs(ttlMs),
       renewEveryMs: 0,
       holdUntil: Number.POSITIVE_INFINITY,
       dueAt: Number.POSITIVE_INFINITY,
@@ -258,10 +287,16 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
   #lose(reason: LeaseLossReason, detail: string): void {
     this.#unwatch();
     if (reason !== 'released') this.#holding = false;
-    if (this.#controller.signal.aborted) return;
+    if (this.#loss !== undefined) return;
+    this.#loss = { reason, detail };
+    if (this.#controller !== undefined) this.#announce();
+  }
+
+  #announce(): void {
+    const { reason, detail } = this.#loss!;
     const error = new LeaseLostError(reason, this.key, detail);
-    this.#controller.abort(error);
-    this.#reportLoss(error);
+    this.#controller!.abort(error);
+    this.#reportLoss!(error);
   }
 
   /** Opens the object (`obj.open()`). @returns this, for `await (await malloc()).open()`. */
@@ -386,15 +421,11 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
     this.#holding = true;
     this.#released = false;
     // The new lease is watched by this object (whose signal the caller holds), not by `fresh`.
-    const freshWatch = fresh.#watch;
     fresh.#unwatch();
-    if (freshWatch !== undefined) {
-      this.#track(
-        freshWatch.deadline - freshWatch.ttlMs + safetyMarginMs(freshWatch.ttlMs),
-        freshWatch.ttlMs,
-      );
-      if (keepAlive) await this.keepAlive(this.#keepAliveOptions);
-    }
+    this.#takenAt = this.#sentAt = fresh.#sentAt;
+    this.#ttlMs = fresh.#ttlMs;
+    if (this.#controller !== undefined && this.#loss === undefined) this.#startWatch();
+    if (keepAlive) await this.keepAlive(this.#keepAliveOptions);
     if (wasHolding) await this.allocator.releaseLease(old);
     const name = this.name;
     // The old key was held by us during the malloc, so the script left the binding on it.
