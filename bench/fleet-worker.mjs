@@ -26,6 +26,8 @@ client.sendCommand = (command, ...rest) => {
 const floorSha = await client.script('LOAD', floorScript);
 const floorKey = `${prefix}:floor`;
 const exclusive = new RedisAllocator(client, `${prefix}:pair`);
+// The same pool path one call per script: what coalescing adds (issue 13, step 4).
+const single = new RedisAllocator(client, `${prefix}:single`, { coalesce: false });
 const policy = new RedisAllocator(client, `${prefix}:policy`, { policy: new DefaultRedisAllocatorPolicy() });
 const semaphoreOptions = {
   lockTimeout: LEASE_SECONDS * 1000,
@@ -43,6 +45,11 @@ const pairs = {
     const key = await exclusive.mallocKey({ timeout: LEASE_SECONDS });
     if (key === null) throw new Error('fleet pool ran dry');
     await exclusive.freeKeys([key]);
+  },
+  single: async () => {
+    const key = await single.mallocKey({ timeout: LEASE_SECONDS });
+    if (key === null) throw new Error('fleet pool ran dry');
+    await single.freeKeys([key]);
   },
   policy: async () => {
     const obj = await policy.malloc({ timeout: LEASE_SECONDS });

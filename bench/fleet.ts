@@ -21,12 +21,13 @@ import { fillPool, policyAllocator, resourceKeys, TRIVIAL_SCRIPT } from './lib/s
 
 const WORKER = fileURLToPath(new URL('./fleet-worker.mjs', import.meta.url));
 
-export const FLEET_SUBJECTS = ['floor', 'pair', 'policy', 'semaphore'] as const;
+export const FLEET_SUBJECTS = ['floor', 'pair', 'single', 'policy', 'semaphore'] as const;
 export type FleetSubject = (typeof FLEET_SUBJECTS)[number];
 
 const LABELS: Record<FleetSubject, string> = {
   floor: 'floor: 2 × EVALSHA EXISTS',
   pair: 'mallocKey + freeKeys',
+  single: 'mallocKey + freeKeys, coalesce: false',
   policy: 'policy malloc + release',
   semaphore: 'redis-semaphore acquire + release',
 };
@@ -96,6 +97,7 @@ export async function runFleet(env: BenchRedis, config: BenchConfig, prefix: str
   const admin = await env.client();
   const keys = resourceKeys(poolSize);
   await fillPool(new RedisAllocator(admin, `${prefix}:pair`), keys);
+  await fillPool(new RedisAllocator(admin, `${prefix}:single`), keys);
   await fillPool(policyAllocator(admin, `${prefix}:policy`), keys);
   const library = await snapshotLibrary();
   const args = [env.url, prefix, String(inFlight), TRIVIAL_SCRIPT, library.entry];
@@ -192,6 +194,12 @@ function report(
       'fleet/policy-usec/semaphore',
       'fleet: policy malloc+release Redis µs / redis-semaphore',
       usec('policy'),
+      usec('semaphore'),
+    ),
+    paired(
+      'fleet/single-usec/semaphore',
+      'fleet: same, coalesce: false, Redis µs / redis-semaphore',
+      usec('single'),
       usec('semaphore'),
     ),
     paired(

@@ -76,8 +76,8 @@ const DEFAULT_CALL: Record<keyof Variant, { keys: string[]; args: string[] }> = 
     keys: ['pool', 'head', 'tail', 'gcCursor', 'gcGate'],
     args: ['lockPrefix', 'shared', 'ttl', 'count', 'tokens'],
   },
-  free: { keys: ['pool', 'head', 'tail'], args: ['lockPrefix', 'lifetime', 'key'] },
-  release: { keys: ['pool', 'head', 'tail'], args: ['lockPrefix', 'lifetime', 'key', 'token'] },
+  free: { keys: ['pool', 'head', 'tail'], args: ['lockPrefix', 'lifetime', 'keys'] },
+  release: { keys: ['pool', 'head', 'tail'], args: ['lockPrefix', 'lifetime', 'pairs'] },
 };
 function callOf(source: string, op: keyof Variant) {
   const m = /^-- lab-call: keys=(\S*) args=(\S*)/m.exec(source);
@@ -128,6 +128,8 @@ function argv(
   const spread = args.flatMap((a) => {
     if (a === 'tokens') return call.tokens ?? [call.token];
     if (a === 'keys') return call.keys ?? [call.key!];
+    if (a === 'pairs')
+      return (call.keys ?? [call.key!]).flatMap((key, i) => [key, (call.tokens ?? [call.token])[i]!]);
     if (a === 'count') return [(call.tokens ?? [call.token]).length];
     return [values[a]!];
   });
@@ -212,14 +214,20 @@ async function measure(name: string, mode: 'free' | 'release'): Promise<[number,
   lab.next += batch;
   const back = await timed(async () => {
     const p = client.pipeline();
-    const batched = lab.call[mode].args.includes('keys');
+    const batched = lab.call[mode].args.includes('keys') || lab.call[mode].args.includes('pairs');
     for (let i = 0; i < expected.length; i += batched ? group : 1) {
       const keys = expected.slice(i, i + group);
-      p.evalsha(lab.sha[mode], ...argv(lab, mode, { key: expected[i]!, token: tokens[i]!, keys }));
+      const batchTokens = tokens.slice(i, i + group);
+      p.evalsha(
+        lab.sha[mode],
+        ...argv(lab, mode, { key: expected[i]!, token: tokens[i]!, keys, tokens: batchTokens }),
+      );
     }
     for (const [error, value] of (await p.exec()) ?? []) {
       if (error) throw error;
-      if (value !== (batched ? Math.min(group, expected.length) : 1)) {
+      // release answers one result per pair, free the number of keys pushed back
+      const answered = Array.isArray(value) ? (value as number[]).reduce((a, b) => a + b, 0) : value;
+      if (answered !== (batched ? Math.min(group, expected.length) : 1)) {
         throw new Error(`${name}: ${mode} answered ${String(value)}`);
       }
     }

@@ -37,6 +37,10 @@ export const TARGETS: Readonly<Record<string, TargetSpec>> = {
   'lease/prompt-median@10': { figure: 'lease', op: '<=', value: 1 },
   'lease/prompt-median@1000': { figure: 'lease', op: '<=', value: 1 },
   'lease/prompt-median@100000': { figure: 'lease', op: '<=', value: 1 },
+  // Issue 13, fleet of 3 processes × 64 in flight on one Redis: Redis µs per mallocKey+freeKeys
+  // pair at most 1.3× redis-semaphore's, and at least its pairs/s.
+  'fleet/pair-usec/semaphore': { figure: 'fleet', op: '<=', value: 1.3 },
+  'fleet/pair/semaphore': { figure: 'fleet', op: '>=', value: 1.0 },
   // Issue 12: an allocator with an OpenTelemetry meter keeps 95 % of the pair's throughput.
   'metrics/pair@c1': { figure: 'metrics', op: '>=', value: 0.95 },
   'metrics/pair@c64': { figure: 'metrics', op: '>=', value: 0.95 },

@@ -29,6 +29,14 @@ const RENEW_OUTCOMES: Readonly<Record<string, RenewOutcome>> = {
   '-1': 'taken',
 };
 
+/** The options every caller of one coalesced release shares. */
+interface ReleaseBatch {
+  /** "" keeps each entry's lifetime; otherwise whole seconds. */
+  lifetime: string | number;
+  /** 0 = none. */
+  cooldownMs: number;
+}
+
 /** A key and its fence, as one caller of a (possibly coalesced) malloc gets them. */
 interface Granted {
   key: string;
@@ -72,6 +80,8 @@ export class RedisAllocatorCore extends RedisLock {
   readonly #coalescer: Coalescer<MallocOptions, string, Granted | null> | undefined;
   /** Coalesces concurrent `freeKeys` calls (same lifetime option) into one free script call. */
   readonly #freeCoalescer: Coalescer<string | number, readonly string[], void> | undefined;
+  /** Coalesces concurrent `releaseLease` calls (same lifetime option) into one release script call. */
+  readonly #releaseCoalescer: Coalescer<ReleaseBatch, LeaseRef, boolean> | undefined;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -96,6 +106,7 @@ export class RedisAllocatorCore extends RedisLock {
         await this.#runFree(lifetime, keyLists.flat());
         return keyLists.map(() => undefined);
       });
+      this.#releaseCoalescer = new Coalescer((batch, leases) => this.#runRelease(batch, leases));
     }
   }
 
@@ -277,11 +288,20 @@ export class RedisAllocatorCore extends RedisLock {
     const lifetime = this.freeLifetime(options);
     const cooldownMs = toCooldownMs(options.cooldown);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    const args = [this.redisKeys.lockPrefix, lifetime, lease.key, lease.token];
-    if (cooldownMs > 0) args.push(cooldownMs);
-    const released = (await scripts.release.run(this.connection, this.returnKeys, args)) === 1;
+    const released =
+      this.#releaseCoalescer !== undefined
+        ? await this.#releaseCoalescer.request(`${lifetime}|${cooldownMs}`, { lifetime, cooldownMs }, lease)
+        : (await this.#runRelease({ lifetime, cooldownMs }, [lease]))[0]!;
     this.hooks?.release(lease, released ? 'released' : 'lost');
     return released;
+  }
+
+  /** One release script call for several leases (one key/token pair each). */
+  async #runRelease(batch: ReleaseBatch, leases: readonly LeaseRef[]): Promise<boolean[]> {
+    const args = [this.redisKeys.lockPrefix, batch.lifetime, batch.cooldownMs];
+    for (const lease of leases) args.push(lease.key, lease.token);
+    const results = (await scripts.release.run(this.connection, this.returnKeys, args)) as number[];
+    return results.map((result) => result === 1);
   }
 
   /**

@@ -15,9 +15,9 @@ export interface AllocatorCoreOptions {
   /**
    * Coalesce concurrent calls: the unnamed exclusive `mallocKey` / `acquireLease` / policy
    * `malloc` calls this instance makes in the same tick go to Redis as one script call, each caller
-   * still getting its own key and owner token, in call order; so do its `freeKeys` calls (with the
-   * same `timeout`). Cuts the Redis time per allocation several-fold under load; a lone call is
-   * sent one microtask later. Default `true`.
+   * still getting its own key and owner token, in call order; so do its `freeKeys` and
+   * `releaseLease` / `release()` calls (with the same `timeout`). Cuts the Redis time per
+   * allocation several-fold under load; a lone call is sent one microtask later. Default `true`.
    */
   coalesce?: boolean;
   /**

@@ -28,6 +28,7 @@ async function filledPool(redis: Redis, options: { coalesce?: boolean } = {}) {
   await pool.extend(KEYS);
   await pool.getFreeList(); // loads the scripts: a first EVALSHA may answer NOSCRIPT (+1 EVAL)
   await pool.freeKeys([(await pool.mallocKey())!]);
+  await pool.releaseLease((await pool.acquireLease())!);
   return pool;
 }
 
@@ -120,6 +121,25 @@ describe('coalesced allocation', () => {
     expect(await pool.getFreeList()).toEqual([]);
     await pool.freeKeys(taken as string[]);
     expect(await pool.getFreeList()).toEqual(taken);
+    await expectSound(pool);
+  });
+
+  it('concurrent releases share one script call; a stale token and a second release of one lease answer false', async () => {
+    const { redis, scriptCalls } = countingClient();
+    const pool = await filledPool(redis);
+    const [first, second] = await Promise.all([pool.acquireLease(), pool.acquireLease()]);
+    const before = scriptCalls();
+    const results = await Promise.all([
+      pool.releaseLease(first!),
+      pool.releaseLease({ key: second!.key, token: 'not-the-token' }),
+      pool.releaseLease(first!),
+    ]);
+    expect(scriptCalls() - before).toBe(1);
+    expect(results).toEqual([true, false, false]);
+    const { locks } = await rawPool(pool);
+    expect(locks[first!.key]).toBeNull();
+    expect(locks[second!.key]).toBe(second!.token);
+    expect((await pool.getFreeList()).at(-1)).toBe(first!.key);
     await expectSound(pool);
   });
 });

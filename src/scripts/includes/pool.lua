@@ -67,41 +67,43 @@ end
 -- Returns allocated entries to the tail of the free list, in the given order (free, release,
 -- shared-mode rotation). Free nodes are left alone (F2); entries keep their expiry unless
 -- newExpiry is given (F11). items must be distinct. Returns the number pushed back. Calls for
--- any number of items: GET tail, one HMGET (the entries and the old tail), one HSET writing every
+-- any number of items: GET tail, one HMGET (the old tail and the entries), one HSET writing every
 -- entry and the old tail, SET tail (+ SET head when the list was empty).
 local function returnToFreeList(items, newExpiry)
-  local n = #items
   local tail = rcall('GET', tailKey) or ''
-  items[n + 1] = tail ~= '' and tail or nil
-  local values = rcall('HMGET', poolKey, unpack(items))
-  items[n + 1] = nil
-  local back = {}
-  for i = 1, n do
-    local value = values[i]
-    if value and sub(value, 1, 24) == ALLOCATED_PREFIX then back[#back + 1] = i end
+  -- values[1]: the old tail's entry (none for "": keys are never empty); values[i + 1]: items[i]'s.
+  local values = rcall('HMGET', poolKey, tail, unpack(items))
+  -- One pass: an entry pushed back is written once the next one (or the end) is known.
+  local writes, count, first, pending, pendingPrev, pendingExpiry = {}, 0, nil, nil, nil, nil
+  for i = 1, #items do
+    local value = values[i + 1]
+    if value and sub(value, 1, 24) == ALLOCATED_PREFIX then
+      local item = items[i]
+      if pending then
+        writes[#writes + 1] = pending
+        writes[#writes + 1] = pendingPrev .. '||' .. item .. '||' .. pendingExpiry
+      end
+      count = count + 1
+      first = first or item
+      pendingPrev = pending or tail
+      pending = item
+      pendingExpiry = newExpiry or sub(value, 25)
+    end
   end
-  local m = #back
-  if m == 0 then return 0 end
-  local writes = {}
-  for j = 1, m do
-    local i = back[j]
-    local prev = j == 1 and tail or items[back[j - 1]]
-    local nxt = j == m and '' or items[back[j + 1]]
-    writes[#writes + 1] = items[i]
-    writes[#writes + 1] = prev .. '||' .. nxt .. '||' .. (newExpiry or sub(values[i], 25))
-  end
-  local first = items[back[1]]
+  if count == 0 then return 0 end
+  writes[#writes + 1] = pending
+  writes[#writes + 1] = pendingPrev .. '||||' .. pendingExpiry
   if tail == '' then
     rcall('SET', headKey, first)
   else
     -- The old tail keeps its prev and expiry; its next becomes the first entry pushed back.
-    local tailValue = values[n + 1]
+    local tailValue = values[1]
     local a = find(tailValue, '||', 1, true)
     local b = find(tailValue, '||', a + 2, true)
     writes[#writes + 1] = tail
     writes[#writes + 1] = sub(tailValue, 1, a + 1) .. first .. sub(tailValue, b)
   end
   rcall('HSET', poolKey, unpack(writes))
-  rcall('SET', tailKey, items[back[m]])
-  return m
+  rcall('SET', tailKey, pending)
+  return count
 end
