@@ -34,6 +34,7 @@ describe('diagnose', () => {
       locked: 0,
       held: 0,
       quarantined: 0,
+      cooling: 0,
       expired: 0,
       reclaimable: 0,
       permanentLocks: 0,
@@ -42,6 +43,15 @@ describe('diagnose', () => {
     expect(report.integrity).toMatchObject({ ok: true, violations: [], lockedOnFreeList: 0 });
     expect(report.recommendations).toEqual([]);
     expect(report.pressure).toBeNull();
+  });
+
+  it('a key resting after release({ cooldown }) counts as cooling, not held', async () => {
+    const allocator = await pool('cooling', ['a', 'b']);
+    const resting = (await allocator.acquireLease({ timeout: 30 }))!;
+    await allocator.acquireLease({ timeout: 30 });
+    await allocator.releaseLease(resting, { cooldown: 30 });
+    const report = await diagnose(allocator);
+    expect(report.pool).toMatchObject({ cooling: 1, held: 1, locked: 2, free: 0 });
   });
 
   it('leases name their holder (the lock value) and the seconds left, from the same snapshot', async () => {

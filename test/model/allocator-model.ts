@@ -20,6 +20,13 @@
  *   expiry field is rewritten to a past second, prev/next kept) and `expireBinding` (a timed
  *   binding runs out: DEL of the binding key). Permanent locks, entries and bindings never expire.
  *
+ * Leases (DESIGN.md §11). Every exclusive allocation (malloc, acquireKey) takes the next fence of
+ * the pool. The deadline index holds the keys whose timed lock malloc, acquireKey, renew or a
+ * cooldown release recorded; release and freeKeys take keys out; a re-scored or dropped entry
+ * follows the deadline pop. An index entry is "due" only after the emulated `deadlinePasses`
+ * (real deadlines are >= 120 s away); due keys are popped in member order (their scores are equal)
+ * by GC and by a malloc that finds the free list empty, before the HSCAN pass.
+ *
  * GC. `gc(count)` scans the pool with HSCAN from a stored cursor. A hash small enough to be
  * listpack-encoded (the property test's pools: <= 6 short keys) is returned whole by one HSCAN, in
  * listpack order, with cursor 0, whatever the count: so every `gc(count)` is one full pass in hash
@@ -41,6 +48,9 @@ import {
   type TimedTtl,
 } from './model-state.js';
 
+/** Lock value of a key resting after a cooldown release (pool.lua COOLING). */
+export const COOLING = '#cooldown';
+
 export class AllocatorModel {
   /** Insertion-ordered, like a listpack hash. */
   private readonly entries = new Map<string, ModelEntry>();
@@ -49,6 +59,10 @@ export class AllocatorModel {
   private readonly bindings = new Map<string, ModelBinding>();
   /** The last timed TTL written to each lock (`lock:<key>`) and binding (`binding:<name>`). */
   private readonly ttls = new Map<string, ModelTtl>();
+  /** The pool's fence counter: the last fence handed out. */
+  private fence = 0;
+  /** Deadline index: key → due (its deadline has passed). */
+  private readonly deadlines = new Map<string, boolean>();
 
   constructor(readonly shared: boolean) {}
 
@@ -105,8 +119,15 @@ export class AllocatorModel {
 
   // ---- allocation -------------------------------------------------------------------------
 
-  malloc(input: MallocInput): string | null {
-    if (input.gc) this.gc(input.now);
+  /** Malloc's batch of due keys per deadline pop (malloc.lua DUE_BATCH). */
+  static readonly DUE_BATCH = 100;
+
+  /** @returns the key and, for an exclusive allocation, its fence (0 for a shared rotation). */
+  malloc(input: MallocInput): { key: string; fence: number } | null {
+    if (input.gc) {
+      this.returnDue(AllocatorModel.DUE_BATCH, input.now);
+      this.gc(input.now, 0);
+    }
     const { name } = input;
     let rebind = name !== '';
     const bound = rebind ? this.bindings.get(name)?.key : undefined;
@@ -115,17 +136,25 @@ export class AllocatorModel {
       if (entry && !isExpired(entry, input.now)) {
         if (this.shared) {
           // Shared hit: no rotation; a quarantined bound key is dropped below.
-          if (!this.locks.has(bound)) return this.bind(name, bound, input);
+          if (!this.locks.has(bound)) return this.granted(this.bind(name, bound, input), input);
         } else if (!this.locks.has(bound)) {
           this.lockFor(bound, input);
           if (entry.free) this.takeOffFreeList(bound);
-          return this.bind(name, bound, input);
+          return this.granted(this.bind(name, bound, input), input);
         } else {
           rebind = false; // held by another holder: never steal the binding's target
         }
       }
       if (rebind) this.bindings.delete(name);
     }
+    let key = this.pop(input);
+    if (key === null && !input.gc && this.returnDue(AllocatorModel.DUE_BATCH, input.now) > 0)
+      key = this.pop(input);
+    if (key === null) return null;
+    return this.granted(rebind ? this.bind(name, key, input) : key, input);
+  }
+
+  private pop(input: MallocInput): string | null {
     for (;;) {
       const head = this.freeList.shift();
       if (head === undefined) return null;
@@ -137,32 +166,50 @@ export class AllocatorModel {
         if (this.locks.has(head)) continue; // quarantined: stays allocated until GC sees no lock
         entry.free = true;
         this.freeList.push(head);
-        return rebind ? this.bind(name, head, input) : head;
+        return head;
       } else if (!this.locks.has(head)) {
         this.lockFor(head, input);
-        return rebind ? this.bind(name, head, input) : head;
+        return head;
       }
     }
+  }
+
+  /** An exclusive allocation takes the next fence and (timed lease) a deadline. */
+  private granted(key: string, input: MallocInput): { key: string; fence: number } {
+    if (this.shared) return { key, fence: 0 };
+    this.schedule(key, input.leaseTtlMs === 0);
+    return { key, fence: ++this.fence };
   }
 
   /**
    * Leases one specific member (`acquireKey`, both modes): only a member that has not expired and
    * is not locked. @returns true when it is now locked with `token` and off the free list.
    */
-  acquireKey(key: string, token: string, ttlMs: number, now: number): boolean {
+  acquireKey(key: string, token: string, ttlMs: number, now: number): number {
     const entry = this.entries.get(key);
-    if (entry === undefined || isExpired(entry, now) || this.locks.has(key)) return false;
+    if (entry === undefined || isExpired(entry, now) || this.locks.has(key)) return 0;
     this.setLock(key, token, ttlMs, now);
     if (entry.free) this.takeOffFreeList(key);
-    return true;
+    this.schedule(key, ttlMs === 0);
+    return ++this.fence;
   }
 
   /** Token-checked free. A shared-mode rotation (token `""`) holds no lock: true, nothing written. */
-  release(lease: ModelLease, lifetime: number | undefined, now: number): boolean {
+  /** `cooldownMs` > 0: the key rests under a timed `#cooldown` lock instead of returning. */
+  release(lease: ModelLease, lifetime: number | undefined, now: number, cooldownMs = 0): boolean {
     if (lease.token === '') return true;
     const lock = this.locks.get(lease.key);
     if (lock === undefined || lock.value !== lease.token) return false;
+    if (cooldownMs > 0) {
+      // The key rests under a timed "#cooldown" lock, still allocated, indexed for its return.
+      this.setLock(lease.key, COOLING, cooldownMs, now);
+      this.deadlines.set(lease.key, false);
+      const entry = this.entries.get(lease.key);
+      if (entry !== undefined && lifetime !== undefined) entry.expiry = expiryIn(lifetime, now);
+      return true;
+    }
     this.locks.delete(lease.key);
+    this.deadlines.delete(lease.key);
     this.returnToFreeList(lease.key, lifetime, now);
     return true;
   }
@@ -173,6 +220,7 @@ export class AllocatorModel {
     const lock = this.locks.get(lease.key);
     if (lock === undefined || lock.value !== lease.token) return false;
     this.setLock(lease.key, lock.value, ttlMs, now);
+    this.schedule(lease.key, ttlMs === 0);
     return true;
   }
 
@@ -180,6 +228,7 @@ export class AllocatorModel {
   freeKeys(keys: readonly string[], lifetime: number | undefined, now: number): void {
     for (const key of keys) {
       this.locks.delete(key);
+      this.deadlines.delete(key);
       this.returnToFreeList(key, lifetime, now);
     }
   }
@@ -210,9 +259,12 @@ export class AllocatorModel {
 
   // ---- GC ---------------------------------------------------------------------------------
 
-  /** One full pass in hash order. @returns the number of leases reclaimed. */
-  gc(now: number): number {
-    let reclaimed = 0;
+  /**
+   * `gc(count)`: up to `count` due keys from the deadline index, then one full pass in hash order.
+   * @returns the number of leases reclaimed.
+   */
+  gc(now: number, count: number): number {
+    let reclaimed = count > 0 ? this.returnDue(count, now) : 0;
     for (const key of [...this.entries.keys()]) {
       const entry = this.entries.get(key);
       if (entry === undefined) continue;
@@ -226,6 +278,56 @@ export class AllocatorModel {
       }
     }
     return reclaimed;
+  }
+
+  // ---- deadline index ---------------------------------------------------------------------
+
+  /** malloc/acquireKey/renew: a timed lock is indexed, a permanent one leaves the index. */
+  private schedule(key: string, permanent: boolean): void {
+    if (permanent) this.deadlines.delete(key);
+    else this.deadlines.set(key, false);
+  }
+
+  /**
+   * The deadline pop: due keys in member order, at most `limit`. A key still locked (timed) is
+   * re-scored (no longer due); a permanent lock or no lock takes it out of the index, and an
+   * allocated member without a lock goes back to the free list (or leaves the pool if expired).
+   */
+  private returnDue(limit: number, now: number): number {
+    const due = [...this.deadlines]
+      .filter(([, isDue]) => isDue)
+      .map(([key]) => key)
+      .sort()
+      .slice(0, limit);
+    let returned = 0;
+    for (const key of due) {
+      const lock = this.locks.get(key);
+      if (lock !== undefined && !lock.permanent) {
+        this.deadlines.set(key, false);
+        continue;
+      }
+      this.deadlines.delete(key);
+      const entry = this.entries.get(key);
+      if (lock !== undefined || entry === undefined || entry.free) continue;
+      if (isExpired(entry, now)) {
+        this.entries.delete(key);
+      } else {
+        this.pushToTail(key, entry.expiry);
+        returned++;
+      }
+    }
+    return returned;
+  }
+
+  /**
+   * The deadline of an indexed key passes: it becomes due and its timed lock (if any) runs out.
+   * @returns true when the key was in the index.
+   */
+  deadlinePasses(key: string): boolean {
+    if (!this.deadlines.has(key)) return false;
+    this.deadlines.set(key, true);
+    this.expireLock(key);
+    return true;
   }
 
   // ---- time emulation ---------------------------------------------------------------------
@@ -296,6 +398,7 @@ export class AllocatorModel {
       entries,
       locks: Object.fromEntries([...this.locks].map(([key, lock]) => [key, { ...lock }])),
       bindings: Object.fromEntries([...this.bindings].map(([name, binding]) => [name, { ...binding }])),
+      deadlines: [...this.deadlines.keys()].sort(),
     };
   }
 

@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import {
   checkInvariants,
   DEFAULTS,
-  type Lease,
+  type LeaseRef,
   type RedisAllocatorCore,
   reclaimableKeys,
   takeSnapshot,
@@ -25,7 +25,7 @@ const PAST = 100;
 export class SequenceDriver {
   readonly model: AllocatorModel;
   /** Every lease handed out in this sequence, stale ones included. */
-  private readonly leases: Lease[] = [];
+  private readonly leases: LeaseRef[] = [];
   /** Server time of the last snapshot (s): the model's clock. */
   private now = 0;
   /** The lease or lock the current step picked, for its description. */
@@ -64,12 +64,15 @@ export class SequenceDriver {
 
   /** Deletes every key the sequence may have written. */
   async cleanup(): Promise<void> {
-    const { pool, head, tail, gcCursor, lockPrefix, bindPrefix, legacyBindPrefix } = this.allocator.redisKeys;
+    const { pool, head, tail, gcCursor, fence, deadlines, lockPrefix, bindPrefix, legacyBindPrefix } =
+      this.allocator.redisKeys;
     await rawClient(this.allocator).del(
       pool,
       head,
       tail,
       gcCursor,
+      fence,
+      deadlines,
       ...KEYS.map((key) => lockPrefix + key),
       ...NAMES.flatMap((name) => [bindPrefix + name, legacyBindPrefix + name]),
     );
@@ -97,7 +100,7 @@ export class SequenceDriver {
     this.now = snapshot.now;
   }
 
-  private lease(index: number): Lease {
+  private lease(index: number): LeaseRef {
     const lease = this.leases.at(-1 - index) ?? { key: KEYS[index % KEYS.length]!, token: 'forged-token' };
     this.picked = `lease ${show(lease)} `;
     return lease;
@@ -129,17 +132,17 @@ export class SequenceDriver {
       case 'acquireLease': {
         const gcCount = op.op === 'acquireLease' ? op.gcCount : 0;
         const options = { timeout: op.timeout, name: op.name, cacheTimeout: op.cacheTimeout };
-        let key: string | null;
+        let actual: { key: string; fence: number } | string | null;
         let token: string | null = null;
         if (op.op === 'mallocKey') {
-          key = await real.mallocKey(options);
+          actual = await real.mallocKey(options);
         } else {
           const lease = await real.acquireLease({ ...options, gcCount });
           if (lease) this.leases.push(lease);
-          key = lease?.key ?? null;
+          actual = lease === null ? null : { key: lease.key, fence: lease.fence };
           token = lease?.token ?? null;
         }
-        const expected = model.malloc({
+        const granted = model.malloc({
           now,
           leaseTtlMs: ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout),
           name: op.name ?? '',
@@ -147,19 +150,24 @@ export class SequenceDriver {
           gc: gcCount > 0,
           token,
         });
-        return [key, expected];
+        // mallocKey shows only the key; the model's fence counter moves all the same.
+        return [actual, op.op === 'mallocKey' ? (granted?.key ?? null) : granted];
       }
       case 'acquireKey': {
         const lease = await real.acquireKey(op.key, { timeout: op.timeout });
         if (lease) this.leases.push(lease);
         const ttlMs = ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout);
         // The token is random: the model takes Redis's (or a placeholder when Redis refused).
-        return [lease !== null, model.acquireKey(op.key, lease?.token ?? 'refused', ttlMs, now)];
+        return [lease?.fence ?? 0, model.acquireKey(op.key, lease?.token ?? 'refused', ttlMs, now)];
       }
       case 'releaseLease': {
         const lease = this.lease(op.lease);
         const lifetime = op.timeout === undefined ? undefined : lifetimeOf(op.timeout);
-        return [await real.releaseLease(lease, { timeout: op.timeout }), model.release(lease, lifetime, now)];
+        const cooldown = op.cooldown ?? 0;
+        return [
+          await real.releaseLease(lease, { timeout: op.timeout, cooldown }),
+          model.release(lease, lifetime, now, ttlMsOf(cooldown)),
+        ];
       }
       case 'renewLease': {
         const lease = this.lease(op.lease);
@@ -183,7 +191,7 @@ export class SequenceDriver {
       case 'getSoftBind':
         return [await real.getSoftBind(op.name), model.getSoftBind(op.name)];
       case 'gc':
-        return [await real.gc(op.count), model.gc(now)];
+        return [await real.gc(op.count), model.gc(now, op.count)];
       case 'getFreeList':
         return [await real.getFreeList(), model.getFreeList()];
       case 'has':
@@ -211,6 +219,8 @@ export class SequenceDriver {
         const past = Math.floor(now) - PAST;
         return [await this.expireEntry(op.key, past), model.expireEntry(op.key, past)];
       }
+      case 'deadlinePasses':
+        return [await this.deadlinePasses(op.key), model.deadlinePasses(op.key)];
       case 'quarantine':
         await real.update(op.key, QUARANTINE);
         model.update(op.key, QUARANTINE.value, ttlMsOf(QUARANTINE.timeout), now);
@@ -218,6 +228,16 @@ export class SequenceDriver {
       case 'unlock':
         return [await real.unlock(op.key), model.unlock(op.key)];
     }
+  }
+
+  /** An indexed key's deadline passes: score 0 (due) and its timed lock runs out. */
+  private async deadlinePasses(key: string): Promise<boolean> {
+    const { deadlines, lockPrefix } = this.allocator.redisKeys;
+    const redis = rawClient(this.allocator);
+    if ((await redis.zscore(deadlines, key)) === null) return false;
+    await redis.zadd(deadlines, 0, key);
+    await this.expireTimed(lockPrefix + key);
+    return true;
   }
 
   /** A timed Redis key runs out (DEL); keys without a TTL never do. */
@@ -245,5 +265,6 @@ function outcomeClass(result: unknown): string {
   if (typeof result === 'number') return result > 0 ? '>0' : '0';
   if (typeof result === 'string') return 'key';
   if (Array.isArray(result)) return result.length > 0 ? '[…]' : '[]';
+  if (result !== null && typeof result === 'object') return 'key';
   return String(result);
 }

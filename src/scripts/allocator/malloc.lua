@@ -3,6 +3,8 @@
 -- KEYS[1]  pool hash          KEYS[2]  head pointer     KEYS[3]  tail pointer
 -- KEYS[4]  GC cursor (HSCAN cursor of the incremental GC)
 -- KEYS[5]  GC gate: while it exists, mallocs skip the GC step (SET NX PX, ARGV GC gate)
+-- KEYS[6]  fence counter: INCRBY n once per call, one fence per exclusive allocation
+-- KEYS[7]  deadline index (sorted set, score = Unix ms at which a key's lock ends)
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  "1" shared mode, "0" exclusive mode
 -- ARGV[3]  lock TTL in milliseconds, "0" = no expiry (exclusive mode only)
@@ -16,14 +18,17 @@
 -- ARGV[o+3]  soft-binding name; absent or "" = no binding (a name needs n = 1)
 -- ARGV[o+4]  soft-binding key prefix "P|S-cache:bind:" (with a name)
 -- ARGV[o+5]  soft-binding TTL in milliseconds, "0" = no expiry (with a name)
--- Returns  the allocated keys in token order: the i-th key is locked with the i-th token (FIFO
---          across the callers); fewer than n (down to none) when the free list ran out.
+-- Returns  { fence, key1, key2, … }: the allocated keys in token order, the i-th locked with the
+--          i-th token (FIFO across the callers) and fenced fence + i - 1; fewer than n keys (down
+--          to none) when the free list ran out. fence is 0 in shared mode and when no key was given.
 --
 -- Trailing arguments are optional, so the common call (one caller, no GC, no name) sends five:
 -- Redis builds the ARGV table on every call, and each element costs server time.
 --
--- GC rule: with a GC step size > 0, a call runs one GC step when it opens the gate, and always
--- when the free list runs out before every caller has a key (then it pops again), so an exhausted
+-- GC rule: with a GC step size > 0, a call that opens the gate first returns up to DUE_BATCH keys
+-- whose deadline passed (the deadline index), then runs one GC step. A call whose free list runs
+-- out before every caller has a key returns due keys and pops again, and with a GC step size > 0
+-- also runs a GC step (for entries nobody indexed: Python peers) and pops again, so an exhausted
 -- pool still reclaims ended leases.
 --
 -- Soft binding: a name's bound key is handed out again when it is still a member, not expired
@@ -53,16 +58,28 @@ local edit
 local function editing()
   if not edit then
     -- @include pool-edit
-    edit = { gcStep = gcStep, decode = decode, isExpired = isExpired, takeMember = takeMember }
+    edit = {
+      gcStep = gcStep,
+      decode = decode,
+      isExpired = isExpired,
+      takeMember = takeMember,
+      returnDue = returnDue,
+    }
   end
   return edit
 end
 
+-- Keys returned per deadline pop: bounds the script's time when many leases end at once.
+local DUE_BATCH = 100
+
 local collected = false
 if gcCount > 0 and (gcGate == 0 or rcall('SET', KEYS[5], '1', 'NX', 'PX', gcGate)) then
-  editing().gcStep(KEYS[4], gcCount)
+  local e = editing()
+  e.returnDue(KEYS[7], DUE_BATCH)
+  e.gcStep(KEYS[4], gcCount)
   collected = true
 end
+
 
 -- Locks item for the next caller without a key. SET NX is both the "is it held?" test and the
 -- acquisition: one call instead of EXISTS + SET.
@@ -101,12 +118,12 @@ if name ~= '' then
       if shared then
         if rcall('EXISTS', lockPrefix .. bound) == 0 then
           bind(bound)
-          return { bound }
+          return { 0, bound }
         end
       elseif acquire(bound) then
         e.takeMember(bound, prev, nxt, expiry)
         bind(bound)
-        return out
+        rebind = false -- served: skip the pops below, straight to the fences
       else
         -- Held by someone else: do not steal the binding's target.
         rebind = false
@@ -197,7 +214,11 @@ pop = function()
 end
 end
 
-pop()
+if #out < wanted then pop() end
+if #out < wanted and not collected and editing().returnDue(KEYS[7], DUE_BATCH) > 0 then pop() end
 if #out < wanted and gcCount > 0 and not collected and editing().gcStep(KEYS[4], gcCount) > 0 then pop() end
 if out[1] and rebind then bind(out[1]) end
-return out
+-- An exclusive allocation takes the next fences and records its deadlines.
+if shared or #out == 0 then return { 0, unpack(out) } end
+scheduleReturn(KEYS[7], out, lockTtl)
+return { rcall('INCRBY', KEYS[6], #out) - #out + 1, unpack(out) }

@@ -35,6 +35,29 @@ local function now()
   return nowCache
 end
 
+-- The lock value of a key resting after `release({ cooldown })`: a lock that names no holder, so
+-- diagnostics tell a cooling key from a held one and Python peers (which test existence) skip it.
+local COOLING = '#cooldown'
+
+-- Records in the deadline index (sorted set deadlinesKey, score = Unix ms at which a key's lock
+-- ends) that the locks of items end ttlMs from now, in one ZADD, so the deadline pop returns them
+-- promptly; a lock without expiry (ttlMs 0) has no deadline. The index only speeds up GC: an
+-- entry that outlives its lease is harmless (the pop checks the lock).
+local function scheduleReturn(deadlinesKey, items, ttlMs)
+  if ttlMs > 0 then
+    local time = rcall('TIME')
+    local at = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + ttlMs
+    local args = {}
+    for i = 1, #items do
+      args[2 * i - 1] = at
+      args[2 * i] = items[i]
+    end
+    rcall('ZADD', deadlinesKey, unpack(args))
+  else
+    rcall('ZREM', deadlinesKey, unpack(items))
+  end
+end
+
 -- Expiry for a lifetime in whole seconds (0 = never).
 local function expiryIn(lifetime)
   if lifetime > 0 then return tostring(now() + lifetime) end
