@@ -165,12 +165,21 @@ describe('diagnose', () => {
   });
 
   it('a scan that hits scanLimit reports truncation', async () => {
-    const allocator = await pool('scanlimit', ['a']);
-    for (let i = 0; i < 25; i++) await allocator.lock(`ghost-${i}`, { timeout: 60 });
-    const report = await diagnose(allocator, { scanLimit: 10, sampleLimit: 3 });
-    expect(report.orphans).toMatchObject({ count: 10, scanned: 10, truncated: true });
-    expect(report.orphans.samples).toHaveLength(3);
-    expect(report.recommendations.map((r) => r.code)).toContain('scan-truncated');
+    // Its own server: in the run's shared keyspace a bounded SCAN may visit none of the ghosts.
+    const server = await startRedisServer();
+    const client = new Redis(server.url);
+    try {
+      const allocator = new RedisAllocatorCore(client, uniquePrefix('scanlimit'));
+      await allocator.extend(['a']);
+      for (let i = 0; i < 25; i++) await allocator.lock(`ghost-${i}`, { timeout: 60 });
+      const report = await diagnose(allocator, { scanLimit: 10, sampleLimit: 3 });
+      expect(report.orphans).toMatchObject({ count: 10, scanned: 10, truncated: true });
+      expect(report.orphans.samples).toHaveLength(3);
+      expect(report.recommendations.map((r) => r.code)).toContain('scan-truncated');
+    } finally {
+      await client.quit();
+      await server.stop();
+    }
   });
 
   it('glob characters in a prefix match only that pool', async () => {
