@@ -1,6 +1,6 @@
 /**
  * The benchmark suite (issue 5, DESIGN.md §8). `--check`: the short CI run, which fails only on
- * gross regressions. `--only=a,b`: run some figures (fleet, profile, throughput, clients, scaling, contention, memory).
+ * gross regressions. `--only=a,b`: run some figures (fleet, profile, throughput, clients, scaling, contention, memory, lease).
  * Every figure is a ratio against a baseline measured in this same run: only ratios compare across runs.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { runClients } from './clients.js';
 import { runContention } from './contention.js';
 import { runFleet } from './fleet.js';
+import { runLease } from './lease.js';
 import { type BenchConfig, CHECK, FULL } from './lib/config.js';
 import { type BenchRedis, deleteKeys, openBenchRedis } from './lib/redis.js';
 import {
@@ -19,7 +20,6 @@ import {
   targetCoverage,
   writeJson,
 } from './lib/report.js';
-
 import { runMemory } from './memory.js';
 import { runMetrics } from './metrics.js';
 import { runProfile } from './profile.js';
@@ -39,6 +39,7 @@ const FIGURES: Record<string, FigureRunner> = {
   contention: runContention,
   memory: runMemory,
   waiting: runWaiting,
+  lease: runLease,
 };
 
 const RESULTS_PATH = fileURLToPath(new URL('./results/latest.json', import.meta.url));

@@ -47,6 +47,13 @@ export const DEFAULTS = {
    * not come rejects with `OperationTimeoutError` (not in the spec; DESIGN.md §14).
    */
   operationTimeout: 5,
+  /** Keep-alive renews a lease every `timeout × renewFraction` seconds unless `renewEvery` is given. */
+  renewFraction: 1 / 3,
+  /**
+   * Taken off a lease's local deadline (seconds): `fixed + fraction × timeout`, at most half the
+   * timeout. Covers a late timer and clock-rate drift between this host and Redis.
+   */
+  leaseSafetyMargin: { fixed: 0.05, fraction: 0.02 },
   /** `RedisThreadHealthCheckPool` key suffix. */
   threadHealthSuffix: 'thread-health-check-pool',
 } as const;

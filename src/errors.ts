@@ -114,6 +114,37 @@ export class NotReplicatedError extends RedisUnavailableError {
   }
 }
 
+/** Why a lease ended for its holder (`LeaseLostError.reason`). */
+export type LeaseLossReason = 'expired' | 'taken' | 'unreachable' | 'released';
+
+/**
+ * The holder no longer has its lease; the object's `signal` is aborted with this error.
+ * - `expired`: the lease ran out (a renewal found the lock gone, or it was not kept alive past its
+ *   local deadline);
+ * - `taken`: another value holds the key's lock (a new holder, a quarantine, an administrative free
+ *   followed by a new malloc);
+ * - `unreachable`: renewals kept failing and the local deadline passed — measured on a monotonic
+ *   clock from the moment the malloc was sent, minus a safety margin, so this fires before Redis
+ *   can hand the key to anyone else;
+ * - `released`: the holder let go (`release()`, `free()`, `setUnhealthy()`, `allocator.close()`).
+ */
+export class LeaseLostError extends RedisAllocatorError {
+  override name = 'LeaseLostError';
+  readonly reason: LeaseLossReason;
+  /** The resource key of the lost lease. */
+  readonly key: string;
+  constructor(reason: LeaseLossReason, key: string, detail?: string) {
+    super(`lease on ${describe(key)} lost: ${reason}${detail ? ` (${detail})` : ''}`);
+    this.reason = reason;
+    this.key = key;
+  }
+}
+
+/** `using()` got no key: none was free (within `wait`, when waiting is available). */
+export class NoResourceError extends RedisAllocatorError {
+  override name = 'NoResourceError';
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') {
     const shown = value.length > 40 ? `${value.slice(0, 40)}… (${value.length} chars)` : value;

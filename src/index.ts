@@ -4,10 +4,19 @@ export {
   RedisAllocatableClass,
 } from './allocator/allocatable.js';
 export {
+  type LeaseTiming,
   RedisAllocatorObject,
   type RefreshOptions,
   type RefreshUntilHealthyOptions,
 } from './allocator/allocator-object.js';
+export type { KeepAliveOptions } from './allocator/hold-options.js';
+export {
+  COOLDOWN_LOCK_VALUE,
+  describeLock,
+  type LockDescription,
+  processHolder,
+  QUARANTINE_LOCK_VALUE,
+} from './allocator/holder.js';
 export { consoleLogger, type Logger, type LogMeta, silentLogger } from './allocator/logger.js';
 export {
   type DefaultPolicyOptions,
@@ -23,7 +32,7 @@ export {
 } from './allocator/policy/policy.js';
 export type { RedisAllocatorOptions } from './allocator/redis-allocator.js';
 export { RedisAllocator } from './allocator/redis-allocator.js';
-export { RedisAllocatorCore } from './allocator/redis-allocator-core.js';
+export { RedisAllocatorCore, type RenewOutcome } from './allocator/redis-allocator-core.js';
 export {
   defaultWorkerId,
   RedisThreadHealthCheckPool,
@@ -35,10 +44,13 @@ export type {
   AllocatorCoreOptions,
   FreeOptions,
   Lease,
+  LeaseRef,
   LifetimeOptions,
   MallocKeyOptions,
+  ReleaseOptions,
 } from './allocator/types.js';
 export { RedisAllocatorUpdater } from './allocator/updater.js';
+export type { LeaseWork, UsingOptions } from './allocator/using.js';
 export type { WaitOptions } from './allocator/waiting/options.js';
 export type {
   ClientFamily,
@@ -85,7 +97,10 @@ export {
   InvalidArgumentError,
   InvalidKeyError,
   InvalidTimeoutError,
+  type LeaseLossReason,
+  LeaseLostError,
   NoHealthyResourceError,
+  NoResourceError,
   NotAPoolError,
   NotReplicatedError,
   OperationTimeoutError,

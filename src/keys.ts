@@ -75,6 +75,14 @@ export interface AllocatorKeys {
   readonly gcCursor: string;
   /** While this key lives, mallocs skip their folded GC step (see `AcquireLeaseOptions.gcInterval`). */
   readonly gcGate: string;
+  /** Fence counter: `INCR`'d once per exclusive allocation, so fences strictly increase per pool. */
+  readonly fence: string;
+  /**
+   * Deadline index (sorted set): member = resource key, score = Unix milliseconds at which its
+   * lock ends. Malloc, renew and release keep it; malloc and GC pop it, so an ended lease or
+   * cooldown returns promptly at any pool size. Python peers ignore it.
+   */
+  readonly deadlines: string;
   /** Allocation locks are `lockPrefix + key`. */
   readonly lockPrefix: string;
   /** Soft bindings are `bindPrefix + name`. */
@@ -106,6 +114,8 @@ export function allocatorKeys(prefix: string, suffix: string): AllocatorKeys {
     tail: `${pool}|tail`,
     gcCursor: `${pool}|gc_cursor`,
     gcGate: `${pool}|gc_gate`,
+    fence: `${pool}|fence`,
+    deadlines: `${pool}|deadlines`,
     lockPrefix,
     bindPrefix,
     legacyBindPrefix: `${lockPrefix}${bindPrefix}`,

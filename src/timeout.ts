@@ -59,3 +59,15 @@ export function toOperationTimeoutMs(seconds: unknown): number {
   }
   return seconds === Number.POSITIVE_INFINITY ? seconds : Math.max(1, Math.ceil(seconds * 1000));
 }
+
+/**
+ * Cooldown of a release in whole milliseconds (`0` = none; fractions round up). A negative, NaN or
+ * infinite cooldown is a caller's bug, rejected before any Redis call.
+ */
+export function toCooldownMs(seconds: unknown): number {
+  if (seconds === undefined) return 0;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new InvalidTimeoutError('cooldown (a finite number of seconds >= 0)', seconds);
+  }
+  return seconds === 0 ? 0 : Math.max(1, Math.ceil(seconds * 1000));
+}

@@ -46,6 +46,17 @@ export interface BenchConfig {
   };
   memory: { count: number };
   profile: { operations: number };
+  lease: {
+    /** Interleaved rounds of the before/after pair (and of the c64 ceiling comparison). */
+    pairRounds: number;
+    pairSeconds: number;
+    keepAliveCounts: number[];
+    /** Seconds each keep-alive count is watched (renewal interval 0.5 s). */
+    keepAliveSeconds: number;
+    promptSizes: number[];
+    /** Leases that expire per pool size. */
+    promptSamples: number;
+  };
 }
 
 export const FULL: BenchConfig = {
@@ -79,6 +90,14 @@ export const FULL: BenchConfig = {
   fleet: { processes: 3, inFlight: 64, poolSize: 1000, rounds: 5, seconds: 2, warmupSeconds: 0.5 },
   memory: { count: 100_000 },
   profile: { operations: 1000 },
+  lease: {
+    pairRounds: 12,
+    pairSeconds: 0.5,
+    keepAliveCounts: [1, 100, 1000],
+    keepAliveSeconds: 3,
+    promptSizes: [10, 1000, 100_000],
+    promptSamples: 20,
+  },
 };
 
 export const CHECK: BenchConfig = {
@@ -116,4 +135,12 @@ export const CHECK: BenchConfig = {
   fleet: { processes: 3, inFlight: 64, poolSize: 1000, rounds: 3, seconds: 0.3, warmupSeconds: 0.2 },
   memory: { count: 100_000 },
   profile: { operations: 300 },
+  lease: {
+    pairRounds: 5,
+    pairSeconds: 0.12,
+    keepAliveCounts: [1, 100, 1000],
+    keepAliveSeconds: 1.6,
+    promptSizes: [10, 1000, 100_000],
+    promptSamples: 5,
+  },
 };

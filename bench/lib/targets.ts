@@ -36,6 +36,17 @@ export const TARGETS: Readonly<Record<string, TargetSpec>> = {
   'waiting/handoff@w16': { figure: 'waiting', op: '<=', value: 2.0 },
   'waiting/handoff@w64': { figure: 'waiting', op: '<=', value: 2.0 },
   'waiting/handoff@w256': { figure: 'waiting', op: '<=', value: 2.0 },
+  // Issue 10: fence + deadline index cost the uncontended pair at most 5 %; one renew call per
+  // keep-alive interval whatever the number of leases; an ended lease is back within 1 s.
+  'lease/pair-speed': { figure: 'lease', op: '>=', value: 0.95 },
+  'lease/pair-redis-usec': { figure: 'lease', op: '<=', value: 1.05 },
+  'lease/pair-after-ceiling@c64': { figure: 'lease', op: '>=', value: 0.6 },
+  'lease/keepalive-calls@1': { figure: 'lease', op: '<=', value: 1 },
+  'lease/keepalive-calls@100': { figure: 'lease', op: '<=', value: 1 },
+  'lease/keepalive-calls@1000': { figure: 'lease', op: '<=', value: 1 },
+  'lease/prompt-median@10': { figure: 'lease', op: '<=', value: 1 },
+  'lease/prompt-median@1000': { figure: 'lease', op: '<=', value: 1 },
+  'lease/prompt-median@100000': { figure: 'lease', op: '<=', value: 1 },
   // Issue 13, fleet of 3 processes × 64 in flight on one Redis: Redis µs per mallocKey+freeKeys
   // pair at most 1.3× redis-semaphore's, and at least its pairs/s.
   'fleet/pair-usec/semaphore': { figure: 'fleet', op: '<=', value: 1.3 },

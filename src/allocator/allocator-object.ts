@@ -4,11 +4,18 @@
  * holder whose lease was lost can never renew or free a key someone else holds now (F3, F4).
  */
 import { DEFAULTS } from '../defaults.js';
-import { InvalidArgumentError, NoHealthyResourceError } from '../errors.js';
-import { assertSeconds } from '../timeout.js';
+import {
+  InvalidArgumentError,
+  type LeaseLossReason,
+  LeaseLostError,
+  NoHealthyResourceError,
+} from '../errors.js';
+import { assertSeconds, toCooldownMs, toTtlMs } from '../timeout.js';
 import type { Allocatable, ParamsOf } from './allocatable.js';
+import { type KeepAliveOptions, planKeepAlive } from './hold-options.js';
+import { safetyMarginMs, type WatchedLease } from './lease-keeper.js';
 import type { RedisAllocator } from './redis-allocator.js';
-import type { FreeOptions, Lease } from './types.js';
+import type { Lease, ReleaseOptions } from './types.js';
 
 // Node < 20.4 has no Symbol.asyncDispose; TypeScript's and esbuild's `await using` helpers fall
 // back to this registered symbol, so defining it here keeps both in agreement.
@@ -30,6 +37,14 @@ export interface RefreshUntilHealthyOptions extends RefreshOptions {
   lockDuration?: number;
 }
 
+/** When and for how long a lease was taken: the start of its local deadline. */
+export interface LeaseTiming {
+  /** `performance.now()` just before the malloc was sent. */
+  readonly sentAt: number;
+  /** Lease timeout in seconds as given to the malloc (`<= 0` / Infinity = never expires). */
+  readonly timeout: number;
+}
+
 /**
  * The object `malloc` returns. Use it with `await using lease = await allocator.malloc()` (or call
  * `release()` in a `finally`): the lease is freed when the scope ends.
@@ -42,14 +57,67 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
   /** True while this object may still free its lease (not freed, lost, or turned into quarantine). */
   #holding = true;
   #released = false;
+  /**
+   * Loss reporting is built on first look (`signal`, `lost`, `assertHeld`, `keepAlive`): an
+   * allocation nobody observes costs no controller, promise, error or timer.
+   */
+  #controller: AbortController | undefined;
+  #lost: Promise<LeaseLostError> | undefined;
+  #reportLoss: ((error: LeaseLostError) => void) | undefined;
+  /** How the lease ended, once it did (announced to observers then, or when they first look). */
+  #loss: { reason: LeaseLossReason; detail: string } | undefined;
+  /** Deadline tracking (and keep-alive) of the current lease, while observed and timed. */
+  #watch: WatchedLease | undefined;
+  /** Monotonic ms when the current lease (or its last renewal) was sent, and its TTL (0 = none). */
+  #sentAt = 0;
+  #ttlMs = 0;
+  /** Monotonic ms when the current lease was sent for: `maxHold` counts from here. */
+  #takenAt = 0;
+  #keepAliveOptions: KeepAliveOptions = {};
 
-  /** Configures `obj` for the key (`obj.setConfig(key, params)`), as upstream's constructor does. */
-  constructor(allocator: RedisAllocator<U>, lease: Lease, obj?: U, params?: ParamsOf<U>) {
+  /**
+   * Configures `obj` for the key (`obj.setConfig(key, params)`), as upstream's constructor does.
+   * With `timing`, the lease's local deadline is tracked: `signal` aborts when it passes.
+   */
+  constructor(
+    allocator: RedisAllocator<U>,
+    lease: Lease,
+    obj?: U,
+    params?: ParamsOf<U>,
+    timing?: LeaseTiming,
+  ) {
     this.allocator = allocator;
     this.#lease = lease;
     this.#obj = obj;
     this.#params = params;
+    if (timing !== undefined) {
+      this.#takenAt = this.#sentAt = timing.sentAt;
+      this.#ttlMs = toTtlMs(timing.timeout, 'timeout');
+    }
     obj?.setConfig(lease.key, params);
+  }
+
+  /**
+   * Aborted, with a `LeaseLostError` as its `reason`, when this object stops holding its lease:
+   * `expired`, `taken`, `unreachable` (renewals failed and the local deadline passed — before
+   * Redis can give the key to anyone else) or `released`. Pass it to the work done with the key.
+   */
+  get signal(): AbortSignal {
+    return this.#observe().signal;
+  }
+
+  /**
+   * Resolves with the `LeaseLostError` when the lease is lost or released (the same moment
+   * `signal` aborts); never rejects, so an unobserved loss is never an unhandled rejection.
+   */
+  get lost(): Promise<LeaseLostError> {
+    this.#observe();
+    return this.#lost!;
+  }
+
+  /** Fencing token of the current lease (strictly increasing per pool); 0 for a shared rotation. */
+  get fence(): number {
+    return this.#lease.fence;
   }
 
   /** The allocated resource key. */
@@ -104,9 +172,133 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
       this.#holding = false;
       return this.allocator.free(this);
     }
-    const renewed = await this.allocator.renewLease(this.#lease, timeout ?? 0);
-    if (!renewed) this.#holding = false;
-    return renewed;
+    const sentAt = performance.now();
+    const outcome = await this.allocator.renewLeaseOutcome(this.#lease, timeout ?? 0);
+    if (outcome !== 'renewed') {
+      this.#lose(outcome, 'update() found the lease gone');
+      return false;
+    }
+    const ttlMs = toTtlMs(timeout, 'timeout');
+    this.#sentAt = sentAt;
+    this.#ttlMs = ttlMs;
+    const watch = this.#watch;
+    if (watch !== undefined && ttlMs > 0) {
+      watch.ttlMs = ttlMs;
+      this.allocator.leaseKeeper.confirmed(watch, sentAt);
+    } else if (watch !== undefined) {
+      this.#unwatch(); // no expiry any more: nothing to watch
+    } else if (this.#controller !== undefined) {
+      this.#startWatch();
+    }
+    return true;
+  }
+
+  /**
+   * Keeps the lease alive: renews it every `renewEvery` seconds (default a third of its timeout)
+   * until it is released, lost, `stopKeepAlive()` is called, or `maxHold` seconds after it was
+   * taken. All renewals of one allocator that fall due together go out as one script call. A lost
+   * lease is never re-acquired: `signal` aborts instead. Timers never keep the process alive.
+   * @throws LeaseLostError (rejects) when this object no longer holds its lease;
+   *   InvalidArgumentError for a lease that never expires or a shared rotation; InvalidTimeoutError
+   *   for a bad `renewEvery` / `maxHold`.
+   */
+  async keepAlive(options: KeepAliveOptions = {}): Promise<void> {
+    const { signal } = this.#observe();
+    if (!this.#holding || signal.aborted) {
+      throw signal.reason ?? new LeaseLostError('released', this.key, 'no longer held');
+    }
+    if (this.token === '')
+      throw new InvalidArgumentError('a shared-mode rotation holds no lease to keep alive');
+    const watch = this.#watch;
+    const plan = planKeepAlive(watch?.ttlMs ?? 0, options);
+    if (watch === undefined) return; // unreachable: planKeepAlive rejects a lease without expiry
+    this.#keepAliveOptions = options;
+    this.allocator.leaseKeeper.keepAlive(watch, plan.renewEveryMs, this.#takenAt + plan.maxHoldMs);
+  }
+
+  /**
+   * Throws the `LeaseLostError` when this object no longer holds its lease — including when the
+   * lease's local deadline has passed and no timer has told it yet (a process that was paused
+   * resumes with its timers late). Call it right before acting on the key; pair it with `fence`
+   * for the writes that reach other systems.
+   * @throws LeaseLostError
+   */
+  assertHeld(): void {
+    const { signal } = this.#observe();
+    if (this.#watch !== undefined) this.allocator.leaseKeeper.checkDeadline(this.#watch);
+    if (signal.aborted && signal.reason instanceof LeaseLostError) throw signal.reason;
+    if (!this.#holding) throw new LeaseLostError('released', this.key, 'no longer held');
+  }
+
+  /** Stops renewing; the lease ends at its timeout unless renewed by hand (`signal` then aborts). */
+  stopKeepAlive(): void {
+    if (this.#watch !== undefined) this.allocator.leaseKeeper.stopKeepAlive(this.#watch);
+  }
+
+  /** True while keep-alive renews this lease. */
+  get keptAlive(): boolean {
+    return this.#watch !== undefined && this.#watch.renewEveryMs > 0;
+  }
+
+  /** Builds loss reporting on first look; a loss that already happened is announced at once. */
+  #observe(): AbortController {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      this.#lost = new Promise<LeaseLostError>((resolve) => {
+        this.#reportLoss = resolve;
+      });
+      if (this.#loss !== undefined) this.#announce();
+      else if (this.#holding) this.#startWatch();
+      // A deadline that passed before anyone looked is reported now, not at the next timer.
+      if (this.#watch !== undefined) this.allocator.leaseKeeper.checkDeadline(this.#watch);
+    }
+    return this.#controller;
+  }
+
+  /** Watches the current lease's local deadline (a timed, exclusive lease only). */
+  #startWatch(): void {
+    const ttlMs = this.#ttlMs;
+    if (ttlMs <= 0 || this.token === '' || this.#watch !== undefined) return;
+    const watch: WatchedLease = {
+      key: this.key,
+      token: this.token,
+      ttlMs,
+      deadline: this.#sentAt + ttlMs - safetyMarginMs(ttlMs),
+      renewEveryMs: 0,
+      holdUntil: Number.POSITIVE_INFINITY,
+      dueAt: Number.POSITIVE_INFINITY,
+      renewing: false,
+      onLost: (reason, detail) => {
+        if (this.#watch === watch) this.#watch = undefined;
+        this.#lose(reason, detail);
+      },
+    };
+    this.#watch = watch;
+    this.allocator.leaseKeeper.watch(watch);
+  }
+
+  #unwatch(): void {
+    if (this.#watch !== undefined) this.allocator.leaseKeeper.unwatch(this.#watch);
+    this.#watch = undefined;
+  }
+
+  /**
+   * Reports the end of the lease once: `signal` aborts and `lost` resolves. A `released` report
+   * from `allocator.close()` leaves `release()` able to free the lease in Redis.
+   */
+  #lose(reason: LeaseLossReason, detail: string): void {
+    this.#unwatch();
+    if (reason !== 'released') this.#holding = false;
+    if (this.#loss !== undefined) return;
+    this.#loss = { reason, detail };
+    if (this.#controller !== undefined) this.#announce();
+  }
+
+  #announce(): void {
+    const { reason, detail } = this.#loss!;
+    const error = new LeaseLostError(reason, this.key, detail);
+    this.#controller!.abort(error);
+    this.#reportLoss!(error);
   }
 
   /** Opens the object (`obj.open()`). @returns this, for `await (await malloc()).open()`. */
@@ -123,12 +315,17 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
   /**
    * Closes the object, then frees the lease if it is still ours (token-checked). Idempotent: later
    * calls do nothing. A quarantine set by `setUnhealthy` is left to run out.
+   * `signal` aborts with reason `released`.
    * @param options.timeout new lifetime of the pool entry in seconds; default: keep it.
+   * @param options.cooldown seconds the key rests before it returns to the pool by itself.
    * @returns `true` when this call freed the lease.
+   * @throws InvalidTimeoutError for a negative or NaN `cooldown` (nothing is released then).
    */
-  async release(options: FreeOptions = {}): Promise<boolean> {
+  async release(options: ReleaseOptions = {}): Promise<boolean> {
+    toCooldownMs(options.cooldown);
     if (this.#released) return false;
     this.#released = true;
+    this.#unwatch();
     let closeFailed = false;
     let closeError: unknown;
     try {
@@ -140,7 +337,13 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
     let freed = false;
     if (this.#holding) {
       this.#holding = false;
-      freed = await this.allocator.free(this, options);
+      try {
+        freed = await this.allocator.free(this, options);
+      } finally {
+        this.#lose('released', 'release() was called');
+      }
+    } else {
+      this.#lose('released', 'release() was called');
     }
     if (closeFailed) throw closeError;
     return freed;
@@ -181,6 +384,7 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
     const name = this.name;
     if (name !== null) await this.allocator.unbindSoftBind(name);
     this.#holding = false;
+    this.#unwatch(); // the lock is a quarantine now, not a lease to keep alive
     if (this.token === '') {
       await this.allocator.update(this.key, { value: 'quarantine', timeout: duration });
       return true;
@@ -213,9 +417,17 @@ export class RedisAllocatorObject<U extends Allocatable = Allocatable> implement
     }
     const old = this.#lease;
     const wasHolding = this.#holding;
+    const keepAlive = this.#watch !== undefined && this.#watch.renewEveryMs > 0;
+    this.#unwatch();
     this.#lease = fresh.lease;
     this.#holding = true;
     this.#released = false;
+    // The new lease is watched by this object (whose signal the caller holds), not by `fresh`.
+    fresh.#unwatch();
+    this.#takenAt = this.#sentAt = fresh.#sentAt;
+    this.#ttlMs = fresh.#ttlMs;
+    if (this.#controller !== undefined && this.#loss === undefined) this.#startWatch();
+    if (keepAlive) await this.keepAlive(this.#keepAliveOptions);
     if (wasHolding) await this.allocator.releaseLease(old);
     const name = this.name;
     // The old key was held by us during the malloc, so the script left the binding on it.

@@ -5,7 +5,7 @@
  */
 import type { RedisConnection } from '../client/index.js';
 import type { Durability } from '../durability.js';
-import type { Lease } from './types.js';
+import type { LeaseRef } from './types.js';
 
 /**
  * Waits for the replicas to confirm `leases` (one `WAIT` for all of them: they were written by one
@@ -17,9 +17,9 @@ export async function confirmLeases(
   durability: Durability,
   connection: RedisConnection,
   routingKey: string,
-  leases: readonly Lease[],
+  leases: readonly LeaseRef[],
   started: number,
-  release: (lease: Lease, timeoutMs: number) => Promise<unknown>,
+  release: (lease: LeaseRef, timeoutMs: number) => Promise<unknown>,
 ): Promise<void> {
   try {
     await durability.confirm(

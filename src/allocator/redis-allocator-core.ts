@@ -2,9 +2,8 @@
  * The allocator pool on Redis: membership, allocation, freeing, soft binding and GC. Every state
  * change is one Lua script call; Redis is the only source of truth (no pool state in this object).
  */
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { integerReply, type RedisClient, toConnection } from '../client/index.js';
+import { integerReply, type RedisClient, type RedisReply, toConnection } from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { InvalidArgumentError, PoolCorruptionError } from '../errors.js';
 import {
@@ -18,12 +17,35 @@ import {
 import { RedisLock } from '../lock/redis-lock.js';
 import type { AllocatorHooks } from '../metrics/hooks.js';
 import { meterHooks } from '../metrics/open-telemetry.js';
-import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
+import { toCooldownMs, toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
 import { Coalescer } from './coalescer.js';
 import { confirmLeases } from './durable-leases.js';
+import { assertHolder, ownerToken } from './holder.js';
 import { allocatorScripts as scripts } from './scripts.js';
-import { parseWaitOptions } from './waiting/options.js';
+import { parseWaitOptions, type WaitRequest } from './waiting/options.js';
 import { WaitingRoom } from './waiting/waiting-room.js';
+
+/** Outcome of a token-checked renewal. */
+export type RenewOutcome = 'renewed' | 'expired' | 'taken';
+const RENEW_OUTCOMES: Readonly<Record<string, RenewOutcome>> = {
+  '1': 'renewed',
+  '0': 'expired',
+  '-1': 'taken',
+};
+
+/** The options every caller of one coalesced release shares. */
+interface ReleaseBatch {
+  /** "" keeps each entry's lifetime; otherwise whole seconds. */
+  lifetime: string | number;
+  /** 0 = none. */
+  cooldownMs: number;
+}
+
+/** A key and its fence, as one caller of a (possibly coalesced) malloc gets them. */
+interface Granted {
+  key: string;
+  fence: number;
+}
 
 /** The options every caller of one coalesced malloc shares. */
 interface MallocOptions {
@@ -37,8 +59,10 @@ import type {
   AllocatorCoreOptions,
   FreeOptions,
   Lease,
+  LeaseRef,
   LifetimeOptions,
   MallocKeyOptions,
+  ReleaseOptions,
 } from './types.js';
 
 /** Pool operations of `RedisAllocator`; the object/policy layer is added by the subclass. */
@@ -47,21 +71,23 @@ export class RedisAllocatorCore extends RedisLock {
   readonly shared: boolean;
   /** Every Redis key name of this allocator. */
   readonly redisKeys: AllocatorKeys;
-  /** KEYS of malloc and gc: pool, head, tail, GC cursor, GC gate. */
+  /** KEYS of malloc and gc: pool, head, tail, GC cursor, GC gate, fence, deadline index. */
   private readonly scriptKeys: readonly string[];
   /** KEYS of the other pool scripts: pool, head, tail (each KEYS element costs Redis time per call). */
   private readonly listKeys: readonly string[];
   /** This instance's waits for a key (DESIGN.md §10); idle and connection-free until one waits. */
   readonly #waiting: WaitingRoom;
+  /** KEYS of release and free: pool, head, tail, deadline index. */
+  private readonly returnKeys: readonly string[];
   /** Metrics hooks (only with `options.meter`). */
   private readonly hooks: AllocatorHooks | undefined;
 
   /** Coalesces concurrent unnamed exclusive mallocs into one script call; absent when disabled. */
-  readonly #coalescer: Coalescer<MallocOptions, string, string | null> | undefined;
+  readonly #coalescer: Coalescer<MallocOptions, string, Granted | null> | undefined;
   /** Coalesces concurrent `freeKeys` calls (same lifetime option) into one free script call. */
   readonly #freeCoalescer: Coalescer<string | number, readonly string[], void> | undefined;
   /** Coalesces concurrent `releaseLease` calls (same lifetime option) into one release script call. */
-  readonly #releaseCoalescer: Coalescer<string | number, Lease, boolean> | undefined;
+  readonly #releaseCoalescer: Coalescer<ReleaseBatch, LeaseRef, boolean> | undefined;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -76,8 +102,8 @@ export class RedisAllocatorCore extends RedisLock {
     });
     this.shared = options.shared ?? false;
     this.redisKeys = allocatorKeys(clusterPrefix, suffix);
-    const { pool, head, tail, gcCursor, gcGate } = this.redisKeys;
-    this.scriptKeys = [pool, head, tail, gcCursor, gcGate];
+    const { pool, head, tail, gcCursor, gcGate, fence, deadlines } = this.redisKeys;
+    this.scriptKeys = [pool, head, tail, gcCursor, gcGate, fence, deadlines];
     this.listKeys = [pool, head, tail];
     const drainInterval = options.drainInterval ?? DEFAULTS.drainInterval;
     if (typeof drainInterval !== 'number' || !(drainInterval > 0) || !Number.isFinite(drainInterval)) {
@@ -93,27 +119,28 @@ export class RedisAllocatorCore extends RedisLock {
         script.run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]),
       release: (lease) => this.releaseLease(lease),
     });
+    this.returnKeys = [pool, head, tail, deadlines];
     const mode = this.shared ? 'shared' : 'exclusive';
     this.hooks = options.meter ? meterHooks(options.meter, { pool, mode }) : undefined;
     if (options.coalesce ?? true) {
       this.#coalescer = new Coalescer(async (batch, tokens) => {
         const started = this.durability === undefined ? 0 : performance.now();
-        const keys = await this.#runMalloc(batch, tokens);
+        const granted = await this.#runMalloc(batch, tokens);
         // One WAIT confirms the whole batch; unconfirmed, every caller of it fails closed.
-        if (this.durability !== undefined && keys.length > 0) {
+        if (this.durability !== undefined && granted.length > 0) {
           await this.#confirmLeases(
-            keys.map((key, i) => ({ key, token: tokens[i]! })),
+            granted.map(({ key }, i) => ({ key, token: tokens[i]! })),
             started,
           );
         }
-        return tokens.map((_, i) => keys[i] ?? null);
+        return tokens.map((_, i) => granted[i] ?? null);
       });
       this.#freeCoalescer = new Coalescer(async (lifetime, keyLists) => {
-        await this.runPool(scripts.free, [lifetime, ...keyLists.flat()]);
+        await this.#runFree(lifetime, keyLists.flat());
         if (this.durability !== undefined) await this.confirmWrite('freeKeys');
         return keyLists.map(() => undefined);
       });
-      this.#releaseCoalescer = new Coalescer((lifetime, leases) => this.#runRelease(lifetime, leases));
+      this.#releaseCoalescer = new Coalescer((batch, leases) => this.#runRelease(batch, leases));
     }
   }
 
@@ -215,32 +242,16 @@ export class RedisAllocatorCore extends RedisLock {
       throw new InvalidArgumentError(`gcCount must be a non-negative integer, got ${String(gcCount)}`);
     }
     const gcGateMs = toIntervalMs(options.gcInterval ?? 0, 'gcInterval');
+    if (options.holder !== undefined) assertHolder(options.holder);
     waitFor.signal?.throwIfAborted();
-    const token = this.shared ? '' : randomUUID();
-    if (waitFor.waitMs > 0) {
-      const { bindPrefix } = this.redisKeys;
-      const queueScore = String(-waitFor.priority);
-      return this.#waiting.acquire(waitFor, token, async (ticket) => {
-        const tail = [
-          name,
-          bindPrefix,
-          bindTtl,
-          ticket,
-          this.#waiting.instance,
-          queueScore,
-          this.#waiting.livenessMs,
-        ];
-        const reply = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], tail);
-        if (Array.isArray(reply) && typeof reply[0] === 'string') return { key: reply[0], token };
-        if ((reply as unknown) === 1) return 'queued';
-        throw new PoolCorruptionError(`a waiting malloc answered ${JSON.stringify(reply)}`);
-      });
-    }
+    const token = this.shared ? '' : ownerToken(options.holder);
+    if (waitFor.waitMs > 0)
+      return this.#acquireWaiting(waitFor, token, { ttl, gcCount, gcGateMs }, name, bindTtl);
     const begun = this.hooks?.mallocBegins() ?? -1;
-    let key: string | null;
+    let granted: Granted | null;
     try {
       if (this.#coalescer !== undefined && name === '' && !this.shared) {
-        key = await this.#coalescer.request(
+        granted = await this.#coalescer.request(
           `${ttl}|${gcCount}|${gcGateMs}`,
           { ttl, gcCount, gcGateMs },
           token,
@@ -250,16 +261,62 @@ export class RedisAllocatorCore extends RedisLock {
         const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
         const started = this.durability === undefined ? 0 : performance.now();
         const [first] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
-        key = first ?? null;
+        granted = first ?? null;
         // (A coalesced malloc is confirmed once per batch, in the coalescer's send.)
-        if (key !== null && this.durability !== undefined)
-          await this.#confirmLeases([{ key, token }], started);
+        if (granted !== null && this.durability !== undefined)
+          await this.#confirmLeases([{ key: granted.key, token }], started);
       }
     } catch (error) {
       this.hooks?.mallocEnds(null, begun, true);
       throw error;
     }
-    const lease = key === null ? null : { key, token };
+    const lease = granted === null ? null : { key: granted.key, token, fence: granted.fence };
+    this.hooks?.mallocEnds(lease, begun, false);
+    return lease;
+  }
+
+  /**
+   * A malloc with `wait`: the script answers a key at once or queues a ticket, whose key (and
+   * fence) the hand-off later posts to this instance's mailbox. Goes through the metrics hooks like
+   * any malloc (its duration includes the wait); with durability, a key granted at once is
+   * confirmed like a direct malloc (a hand-off was written, and confirmed, by its releaser).
+   */
+  async #acquireWaiting(
+    waitFor: WaitRequest,
+    token: string,
+    options: MallocOptions,
+    name: string,
+    bindTtl: number,
+  ): Promise<Lease | null> {
+    const { bindPrefix } = this.redisKeys;
+    const queueScore = String(-waitFor.priority);
+    const begun = this.hooks?.mallocBegins() ?? -1;
+    let lease: Lease | null;
+    try {
+      lease = await this.#waiting.acquire(waitFor, token, async (ticket) => {
+        const tail = [
+          name,
+          bindPrefix,
+          bindTtl,
+          ticket,
+          this.#waiting.instance,
+          queueScore,
+          this.#waiting.livenessMs,
+        ];
+        const started = this.durability === undefined ? 0 : performance.now();
+        const reply = await this.#runMallocReply(options, [token], tail);
+        if (reply === 1) return 'queued';
+        if (Array.isArray(reply) && typeof reply[1] === 'string') {
+          const granted: Lease = { key: reply[1], token, fence: Number(reply[0]) };
+          if (this.durability !== undefined) await this.#confirmLeases([granted], started);
+          return granted;
+        }
+        throw new PoolCorruptionError(`a waiting malloc answered ${JSON.stringify(reply)}`);
+      });
+    } catch (error) {
+      this.hooks?.mallocEnds(null, begun, true);
+      throw error;
+    }
     this.hooks?.mallocEnds(lease, begun, false);
     return lease;
   }
@@ -268,7 +325,22 @@ export class RedisAllocatorCore extends RedisLock {
    * One malloc script call handing out up to `tokens.length` keys, the i-th locked with the i-th
    * token. malloc.lua's trailing arguments are optional: each ARGV element costs Redis time.
    */
-  #runMalloc(options: MallocOptions, tokens: readonly string[], binding: readonly (string | number)[] = []) {
+  async #runMalloc(
+    options: MallocOptions,
+    tokens: readonly string[],
+    binding: readonly (string | number)[] = [],
+  ): Promise<Granted[]> {
+    // Reply { firstFence, key1, key2, … }: the i-th key's fence is firstFence + i - 1 (0 = shared).
+    const [first, ...keys] = (await this.#runMallocReply(options, tokens, binding)) as [number, ...string[]];
+    return keys.map((key, i) => ({ key, fence: first === 0 ? 0 : Number(first) + i }));
+  }
+
+  /** The malloc script call itself; its raw reply (a waiting call that queued answers 1). */
+  #runMallocReply(
+    options: MallocOptions,
+    tokens: readonly string[],
+    binding: readonly (string | number)[],
+  ): Promise<RedisReply> {
     const { ttl, gcCount, gcGateMs } = options;
     const args: (string | number)[] = [
       this.redisKeys.lockPrefix,
@@ -279,7 +351,11 @@ export class RedisAllocatorCore extends RedisLock {
     ];
     if (gcCount > 0 || binding.length > 0) args.push(gcCount, gcGateMs);
     args.push(...binding);
-    return scripts.malloc.run(this.connection, this.scriptKeys, args) as Promise<string[]>;
+    return scripts.malloc.run(this.connection, this.scriptKeys, args);
+  }
+
+  #runFree(lifetime: string | number, keys: readonly string[]) {
+    return scripts.free.run(this.connection, this.returnKeys, [this.redisKeys.lockPrefix, lifetime, ...keys]);
   }
 
   /** Number of waiters queued for this pool, fleet-wide (live or not yet skipped). O(1). */
@@ -306,15 +382,23 @@ export class RedisAllocatorCore extends RedisLock {
    * it, taking it off the free list. Works in both modes (in shared mode the lock quarantines it).
    * @returns the lease, or `null` when the key is not a member, has expired, or is held.
    */
-  async acquireKey(key: string, options: { timeout?: number } = {}): Promise<Lease | null> {
+  async acquireKey(key: string, options: { timeout?: number; holder?: string } = {}): Promise<Lease | null> {
     assertResourceKey(key);
     const ttl = toTtlMs(options.timeout ?? DEFAULTS.leaseTimeout, 'timeout');
-    const token = randomUUID();
+    if (options.holder !== undefined) assertHolder(options.holder);
+    const token = ownerToken(options.holder);
+    const { pool, head, tail, fence: fenceKey, deadlines, lockPrefix } = this.redisKeys;
     const started = this.durability === undefined ? 0 : performance.now();
-    const acquired = await this.runPool(scripts.acquireKey, [ttl, token, key]);
-    if (acquired !== 1) return null;
+    const fence = Number(
+      await scripts.acquireKey.run(
+        this.connection,
+        [pool, head, tail, fenceKey, deadlines],
+        [lockPrefix, ttl, token, key],
+      ),
+    );
+    if (fence <= 0) return null;
     if (this.durability !== undefined) await this.#confirmLeases([{ key, token }], started);
-    return { key, token };
+    return { key, token, fence };
   }
 
   /**
@@ -323,24 +407,26 @@ export class RedisAllocatorCore extends RedisLock {
    * always `true`.
    * @returns `true` when the lease was ours and is now freed.
    */
-  async releaseLease(lease: Lease, options: FreeOptions = {}): Promise<boolean> {
+  async releaseLease(lease: LeaseRef, options: ReleaseOptions = {}): Promise<boolean> {
     assertResourceKey(lease.key);
     const lifetime = this.freeLifetime(options);
+    const cooldownMs = toCooldownMs(options.cooldown);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
     const started = this.durability === undefined ? 0 : performance.now();
     const released =
       this.#releaseCoalescer !== undefined
-        ? await this.#releaseCoalescer.request(String(lifetime), lifetime, lease)
-        : (await this.#runRelease(lifetime, [lease]))[0]!;
+        ? await this.#releaseCoalescer.request(`${lifetime}|${cooldownMs}`, { lifetime, cooldownMs }, lease)
+        : (await this.#runRelease({ lifetime, cooldownMs }, [lease]))[0]!;
     this.hooks?.release(lease, released ? 'released' : 'lost');
     if (this.durability !== undefined) await this.confirmWrite('release', started);
     return released;
   }
 
   /** One release script call for several leases (one key/token pair each). */
-  async #runRelease(lifetime: string | number, leases: readonly Lease[]): Promise<boolean[]> {
-    const args = leases.flatMap((lease) => [lease.key, lease.token]);
-    const results = (await this.runPool(scripts.release, [lifetime, ...args])) as number[];
+  async #runRelease(batch: ReleaseBatch, leases: readonly LeaseRef[]): Promise<boolean[]> {
+    const args = [this.redisKeys.lockPrefix, batch.lifetime, batch.cooldownMs];
+    for (const lease of leases) args.push(lease.key, lease.token);
+    const results = (await scripts.release.run(this.connection, this.returnKeys, args)) as number[];
     return results.map((result) => result === 1);
   }
 
@@ -350,18 +436,53 @@ export class RedisAllocatorCore extends RedisLock {
    * @throws NotReplicatedError (with `durability`) when the replicas did not confirm the renewal in
    *         time: count it as a failed renewal and trust the lease's previous expiry.
    */
-  async renewLease(lease: Lease, timeout: number = DEFAULTS.leaseTimeout): Promise<boolean> {
+  async renewLease(lease: LeaseRef, timeout: number = DEFAULTS.leaseTimeout): Promise<boolean> {
+    return (await this.renewLeaseOutcome(lease, timeout)) === 'renewed';
+  }
+
+  /**
+   * `renewLease` that says why a renewal failed: `expired` (the lock is gone) or `taken` (another
+   * value holds it: a new holder, a cooldown, a quarantine).
+   */
+  async renewLeaseOutcome(lease: LeaseRef, timeout: number = DEFAULTS.leaseTimeout): Promise<RenewOutcome> {
     assertResourceKey(lease.key);
     const ttl = toTtlMs(timeout, 'timeout');
-    if (lease.token === '') return true; // a shared-mode rotation holds no lock
+    if (lease.token === '') return 'renewed'; // a shared-mode rotation holds no lock
     const lockKey = this.lockKey(lease.key);
     const started = this.durability === undefined ? 0 : performance.now();
-    const renewed = (await scripts.renew.run(this.connection, [lockKey], [lease.token, ttl])) === 1;
+    const result = await scripts.renew.run(
+      this.connection,
+      [lockKey, this.redisKeys.deadlines],
+      [lease.token, ttl, lease.key],
+    );
     if (this.durability !== undefined) {
       await this.durability.confirm(this.connection, lockKey, 'renew', started);
     }
-    this.hooks?.renew(renewed ? 'renewed' : 'lost');
-    return renewed;
+    this.hooks?.renew(result === 1 ? 'renewed' : 'lost');
+    return RENEW_OUTCOMES[String(result)] ?? 'expired';
+  }
+
+  /**
+   * Renews many leases of this pool in one script call (keep-alive's batch), each to its own TTL in
+   * milliseconds (> 0) and only while its token still holds the lock.
+   * @returns one outcome per lease, in order.
+   * @throws NotReplicatedError (with `durability`) when the replicas did not confirm the batch in
+   *         time: keep-alive counts it as a failed renewal of every lease in it.
+   */
+  async renewLeases(leases: ReadonlyArray<LeaseRef & { readonly ttlMs: number }>): Promise<RenewOutcome[]> {
+    if (leases.length === 0) return [];
+    const args: (string | number)[] = [this.redisKeys.lockPrefix];
+    for (const lease of leases) args.push(lease.key, lease.token, lease.ttlMs);
+    const started = this.durability === undefined ? 0 : performance.now();
+    const codes = (await scripts.renewLeases.run(
+      this.connection,
+      [this.redisKeys.deadlines],
+      args,
+    )) as number[];
+    if (this.durability !== undefined) {
+      await this.durability.confirm(this.connection, this.redisKeys.deadlines, 'renew', started);
+    }
+    return codes.map((code) => RENEW_OUTCOMES[String(code)] ?? 'expired');
   }
 
   /**
@@ -374,7 +495,7 @@ export class RedisAllocatorCore extends RedisLock {
     if (keys.length === 0) return;
     if (this.#freeCoalescer !== undefined)
       return this.#freeCoalescer.request(String(lifetime), lifetime, keys);
-    await this.runPool(scripts.free, [lifetime, ...keys]);
+    await this.#runFree(lifetime, keys);
     if (this.durability !== undefined) await this.confirmWrite('freeKeys');
   }
 
@@ -467,7 +588,7 @@ export class RedisAllocatorCore extends RedisLock {
   }
 
   /** New leases: confirmed by the replicas, or released again and the error thrown. */
-  #confirmLeases(leases: readonly Lease[], started: number): Promise<void> {
+  #confirmLeases(leases: readonly LeaseRef[], started: number): Promise<void> {
     return confirmLeases(
       this.durability!,
       this.connection,
@@ -477,8 +598,8 @@ export class RedisAllocatorCore extends RedisLock {
       (lease, timeoutMs) =>
         scripts.release.run(
           this.connection,
-          this.listKeys,
-          [this.redisKeys.lockPrefix, '', lease.key, lease.token],
+          this.returnKeys,
+          [this.redisKeys.lockPrefix, '', 0, lease.key, lease.token],
           {
             timeoutMs,
           },

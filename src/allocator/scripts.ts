@@ -9,6 +9,7 @@ import gcSource from '../scripts/allocator/gc.lua';
 import mallocSource from '../scripts/allocator/malloc.lua';
 import releaseSource from '../scripts/allocator/release.lua';
 import renewSource from '../scripts/allocator/renew.lua';
+import renewLeasesSource from '../scripts/allocator/renew-leases.lua';
 import shrinkSource from '../scripts/allocator/shrink.lua';
 import { LuaScript } from '../scripts/loader.js';
 
@@ -18,6 +19,7 @@ export const allocatorScripts = {
   free: new LuaScript('free', freeSource),
   release: new LuaScript('release', releaseSource),
   renew: new LuaScript('renew', renewSource),
+  renewLeases: new LuaScript('renew-leases', renewLeasesSource),
   extend: new LuaScript('extend', extendSource),
   assign: new LuaScript('assign', assignSource),
   shrink: new LuaScript('shrink', shrinkSource),

@@ -49,6 +49,11 @@ export interface MallocKeyOptions extends WaitOptions {
   name?: string | null;
   /** Soft-binding TTL in seconds; `<= 0` = never expires. Default 3600. */
   cacheTimeout?: number;
+  /**
+   * Who holds the lease, written into the lock value as `<holder>:<random>` so diagnostics can say
+   * who holds what: 1–200 characters, no whitespace or `|`, not starting with `#`. Default `<host>:<pid>`.
+   */
+  holder?: string;
 }
 
 /** Options of an owner-token allocation (`acquireLease`). */
@@ -67,9 +72,18 @@ export interface AcquireLeaseOptions extends MallocKeyOptions {
 /** A key handed out by `acquireLease`, with the owner token its lock holds. */
 export interface Lease {
   readonly key: string;
-  /** Unique per allocation; `""` in shared mode (no lock is written). */
+  /** Unique per allocation (`<holder>:<random>`); `""` in shared mode (no lock is written). */
   readonly token: string;
+  /**
+   * Fencing token: strictly increases with every exclusive allocation of this pool, across all
+   * processes. A downstream store that remembers the highest fence it has accepted can reject a
+   * holder that lost its lease while paused. `0` for a shared-mode rotation.
+   */
+  readonly fence: number;
 }
+
+/** What the token-checked operations need of a lease. */
+export type LeaseRef = Pick<Lease, 'key' | 'token'>;
 
 /** Options of the free operations. */
 export interface FreeOptions {
@@ -78,6 +92,16 @@ export interface FreeOptions {
    * lifetime each entry already had (upstream replaced it, F11).
    */
   timeout?: number;
+}
+
+/** Options of the token-checked release (`releaseLease`, `free(obj)`, `obj.release()`). */
+export interface ReleaseOptions extends FreeOptions {
+  /**
+   * Seconds the key rests out of circulation before it returns to the free list by itself (a proxy
+   * that needs rest, an API key that hit a rate limit); its lock then holds `"#cooldown"`, so
+   * diagnostics tell it from a held key. `0` = back at once. Default 0.
+   */
+  cooldown?: number;
 }
 
 /** Options of `extend` / `assign`. */

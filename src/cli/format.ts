@@ -11,7 +11,7 @@ export function formatReport(report: PoolReport): string {
   lines.push(`pool ${identity.poolKey}  (${identity.mode})  ${HEALTH_LABEL[report.health]}`);
   if (!identity.exists) lines.push('  no pool hash at this key');
   lines.push(
-    `  keys        total ${pool.total}  free ${pool.free}  held ${pool.held}  quarantined ${pool.quarantined}  ` +
+    `  keys        total ${pool.total}  free ${pool.free}  held ${pool.held}  quarantined ${pool.quarantined}  cooling ${pool.cooling}  ` +
       `expired ${pool.expired}  reclaimable ${pool.reclaimable}  permanent locks ${pool.permanentLocks}`,
   );
   lines.push(

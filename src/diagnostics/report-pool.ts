@@ -1,4 +1,5 @@
 /** The sections of a report that come from the one atomic snapshot: integrity, counters, leases. */
+import { COOLDOWN_LOCK_VALUE } from '../allocator/holder.js';
 import { checkInvariants, type InvariantId, reclaimableKeys } from './invariants.js';
 import type { IntegritySection, LeaseSample, LeasesSection, PoolCounters } from './report-types.js';
 import { isEntryExpired, type PoolSnapshot } from './snapshot.js';
@@ -46,6 +47,7 @@ export function poolCounters(snapshot: PoolSnapshot, shared: boolean): PoolCount
   let locked = 0;
   let held = 0;
   let quarantined = 0;
+  let cooling = 0;
   let expired = 0;
   let permanentLocks = 0;
   let lockedFree = 0;
@@ -57,6 +59,7 @@ export function poolCounters(snapshot: PoolSnapshot, shared: boolean): PoolCount
     locked++;
     if (entry.lockTtlMs === -1) permanentLocks++;
     if (shared || entry.lockValue === QUARANTINE_VALUE) quarantined++;
+    else if (entry.lockValue === COOLDOWN_LOCK_VALUE) cooling++;
     else if (entry.allocated) held++;
     else lockedFree++;
   }
@@ -67,6 +70,7 @@ export function poolCounters(snapshot: PoolSnapshot, shared: boolean): PoolCount
     locked,
     held,
     quarantined,
+    cooling,
     expired,
     reclaimable: reclaimableKeys(snapshot).length,
     permanentLocks,

@@ -82,6 +82,8 @@ export interface PoolCounters {
   readonly held: number;
   /** Locked by a quarantine: every lock in shared mode; the `"quarantine"` lock value otherwise. */
   readonly quarantined: number;
+  /** Resting after `release({ cooldown })` (lock value `"#cooldown"`): not held, back by itself. */
+  readonly cooling: number;
   /** Entries whose lifetime ended (`0 < expiry <= now`); GC or the next malloc drops them. */
   readonly expired: number;
   /** Allocated without a lock and not expired: a lease ended, GC will return the key. */

@@ -45,7 +45,7 @@ export interface WaitingSnapshot {
   readonly queue: ReadonlyArray<{ readonly member: string; readonly score: string }>;
   /** Ticket data by ticket id: `<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<name>`. */
   readonly tickets: ReadonlyMap<string, string>;
-  /** Undelivered hand-offs `<ticket>|<token>|<key>` by instance (instances named by tickets, or asked for). */
+  /** Undelivered hand-offs `<ticket>|<fence>|<token>|<key>` by instance (instances named by tickets, or asked for). */
   readonly mailboxes: ReadonlyMap<string, readonly string[]>;
   /** Lock value of each pool entry (only read while someone waits or a hand-off is undelivered). */
   readonly lockValues: ReadonlyMap<string, string>;

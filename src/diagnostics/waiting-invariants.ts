@@ -2,7 +2,8 @@
  * Invariants of the waiter queue (DESIGN.md §10), checked on the same atomic snapshot as the pool:
  * - WAIT-1 queue entries are well-formed: member `<15-digit arrival>|<ticket>`, integer score,
  *   ticket data `<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<name>` with the same arrival,
- *   and no ticket data without a queue entry (or the reverse);
+ *   and no ticket data without a queue entry (or the reverse); mailbox messages
+ *   `<ticket>|<fence>|<token>|<key>` with an integer fence;
  * - WAIT-2 no live ticket also holds a key: a queued ticket's token is no key's lock value, and no
  *   queued ticket has a hand-off waiting in a mailbox;
  * - WAIT-3 no key is both free and handed off: a key whose undelivered hand-off still holds its
@@ -14,6 +15,8 @@ export type WaitingInvariantId = 'WAIT-1' | 'WAIT-2' | 'WAIT-3';
 
 const MEMBER = /^(\d{15})\|(.+)$/s;
 const TICKET = /^(\d{15})\|([^|]*)\|([^|]*)\|(\d+)\|(\d+)\|/;
+/** A mailbox message `<ticket>|<fence>|<token>|<key>` (pool.lua handOff; keys may hold "|"). */
+const HAND_OFF = /^([^|]+)\|(\d+)\|([^|]*)\|(.+)$/s;
 
 export function checkWaitingInvariants(
   snapshot: PoolSnapshot,
@@ -52,15 +55,12 @@ export function checkWaitingInvariants(
   }
   for (const [instance, messages] of waiting.mailboxes) {
     for (const message of messages) {
-      const first = message.indexOf('|');
-      const second = message.indexOf('|', first + 1);
-      if (first < 0 || second < 0) {
+      const parts = HAND_OFF.exec(message);
+      if (!parts) {
         report('WAIT-1', `mailbox of ${q(instance)} holds malformed hand-off ${q(message)}`);
         continue;
       }
-      const ticket = message.slice(0, first);
-      const token = message.slice(first + 1, second);
-      const key = message.slice(second + 1);
+      const [, ticket, , token, key] = parts as unknown as [string, string, string, string, string];
       if (queued.has(ticket)) report('WAIT-2', `ticket ${q(ticket)} is queued and was handed ${q(key)}`);
       const entry = snapshot.entries.get(key);
       if (token !== '' && entry !== undefined && !entry.allocated && waiting.lockValues.get(key) === token)

@@ -140,6 +140,26 @@ describe('allocator on Redis Cluster', () => {
     expect(await blocked).toEqual([mailbox, 'ticket|a']);
     await dedicated.close();
   });
+
+  it('keep-alive, fences, cooldown and the deadline index work across a 3-master cluster', async () => {
+    const allocators = ['lease-a', 'lease-b', 'lease-c'].map((prefix) => new RedisAllocator(client, prefix));
+    for (const allocator of allocators) {
+      await allocator.extend(['a', 'b']);
+      const kept = (await allocator.malloc({ timeout: 0.6, keepAlive: true, renewEvery: 0.15 }))!;
+      const fenced = (await allocator.acquireKey('b', { timeout: 30 }))!;
+      expect(fenced.fence).toBeGreaterThan(kept.fence);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(kept.signal.aborted).toBe(false); // renewed past its 0.6 s timeout
+      expect(await kept.release({ cooldown: 0.3 })).toBe(true);
+      expect(await allocator.releaseLease(fenced)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await allocator.gc(5)).toBe(1); // the rested key, popped from the deadline index
+      expect((await allocator.getFreeList()).sort()).toEqual(['a', 'b']);
+      await expectSound(allocator);
+      await allocator.clear();
+      allocator.close();
+    }
+  });
 });
 
 async function waitUntil(condition: () => Promise<boolean>): Promise<void> {

@@ -2,10 +2,14 @@
  * The Redis layout is byte-compatible with Python redis-allocator (DESIGN.md §3): a Python peer
  * sharing the pool must read exactly these bytes.
  */
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { RedisAllocator } from '../../src/index.js';
 import { libraryClient } from '../helpers/clients.js';
 import { testClient, uniquePrefix } from '../helpers/redis.js';
+
+/** Owner tokens name their holder: `<host>:<pid>:<12 random base64url chars>`. */
+const OWNER_TOKEN = new RegExp(`^${hostname()}:${process.pid}:[A-Za-z0-9_-]{12}$`);
 
 const redis = testClient();
 /** The allocators under test run on this run's client family (`REDIS_CLIENT`). */
@@ -21,7 +25,7 @@ async function raw(allocator: RedisAllocator) {
 }
 
 describe('Redis layout', () => {
-  it('names every key as P|S|pool, P|S|pool|head/tail/gc_cursor, P|S:<key>, P|S-cache:bind:<name>', () => {
+  it('names every key as P|S|pool, P|S|pool|head/tail/gc_cursor/fence/deadlines, P|S:<key>, P|S-cache:bind:<name>', () => {
     const allocator = new RedisAllocator(library, 'app');
     expect(allocator.redisKeys).toEqual({
       pool: 'app|allocator|pool',
@@ -29,6 +33,8 @@ describe('Redis layout', () => {
       tail: 'app|allocator|pool|tail',
       gcCursor: 'app|allocator|pool|gc_cursor',
       gcGate: 'app|allocator|pool|gc_gate',
+      fence: 'app|allocator|pool|fence',
+      deadlines: 'app|allocator|pool|deadlines',
       lockPrefix: 'app|allocator:',
       bindPrefix: 'app|allocator-cache:bind:',
       legacyBindPrefix: 'app|allocator:app|allocator-cache:bind:',
@@ -75,7 +81,7 @@ describe('Redis layout', () => {
     });
     const lockKey = `${allocator.redisKeys.lockPrefix}a`;
     expect(await redis.get(lockKey)).toBe(lease?.token);
-    expect(lease?.token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lease?.token).toMatch(OWNER_TOKEN);
     const pttl = await redis.pttl(lockKey);
     expect(pttl).toBeGreaterThan(59_000);
     expect(pttl).toBeLessThanOrEqual(60_000);

@@ -1,10 +1,14 @@
 /** `RedisAllocatorObject`: one allocation as an object — renew, release, open/close, identity. */
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { RedisAllocator, RedisAllocatorObject } from '../../src/index.js';
 import { sleep, testClient } from '../helpers/redis.js';
 import { Probe } from './fixtures/probe.js';
 import { probePool } from './fixtures/probe-pool.js';
 import { expectSound } from './helpers.js';
+
+/** Owner tokens name their holder: `<host>:<pid>:<12 random base64url chars>`. */
+const OWNER_TOKEN = new RegExp(`^${hostname()}:${process.pid}:[A-Za-z0-9_-]{12}$`);
 
 const redis = testClient();
 
@@ -29,7 +33,7 @@ describe('malloc', () => {
     const probe = new Probe();
     const lease = await expectAllocation(await allocator.malloc({ obj: probe, params: { tag: 'x' } }));
     expect(lease.key).toBe('a');
-    expect(lease.token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lease.token).toMatch(OWNER_TOKEN);
     expect(await lockOf(allocator, 'a')).toBe(lease.token);
     expect(lease.obj).toBe(probe);
     expect(lease.params).toEqual({ tag: 'x' });

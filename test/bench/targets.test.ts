@@ -65,7 +65,15 @@ describe('benchmark target coverage', () => {
   it('every target belongs to a figure that produces ratios', () => {
     expect(throughputIds.length).toBeGreaterThan(0);
     const figures = new Set(Object.values(TARGETS).map((target) => target.figure));
-    expect([...figures].sort()).toEqual(['clients', 'fleet', 'metrics', 'scaling', 'throughput', 'waiting']);
+    expect([...figures].sort()).toEqual([
+      'clients',
+      'fleet',
+      'lease',
+      'metrics',
+      'scaling',
+      'throughput',
+      'waiting',
+    ]);
   });
 
   it('a figure that produced every target ratio passes its coverage check', () => {

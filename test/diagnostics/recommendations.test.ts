@@ -33,6 +33,7 @@ function facts(overrides: Partial<{ [K in keyof Facts]: Partial<Facts[K]> }> = {
       locked: 0,
       held: 0,
       quarantined: 0,
+      cooling: 0,
       expired: 0,
       reclaimable: 0,
       permanentLocks: 0,

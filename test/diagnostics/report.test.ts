@@ -34,6 +34,7 @@ describe('diagnose', () => {
       locked: 0,
       held: 0,
       quarantined: 0,
+      cooling: 0,
       expired: 0,
       reclaimable: 0,
       permanentLocks: 0,
@@ -42,6 +43,15 @@ describe('diagnose', () => {
     expect(report.integrity).toMatchObject({ ok: true, violations: [], lockedOnFreeList: 0 });
     expect(report.recommendations).toEqual([]);
     expect(report.pressure).toBeNull();
+  });
+
+  it('a key resting after release({ cooldown }) counts as cooling, not held', async () => {
+    const allocator = await pool('cooling', ['a', 'b']);
+    const resting = (await allocator.acquireLease({ timeout: 30 }))!;
+    await allocator.acquireLease({ timeout: 30 });
+    await allocator.releaseLease(resting, { cooldown: 30 });
+    const report = await diagnose(allocator);
+    expect(report.pool).toMatchObject({ cooling: 1, held: 1, locked: 2, free: 0 });
   });
 
   it('leases name their holder (the lock value) and the seconds left, from the same snapshot', async () => {
@@ -155,12 +165,21 @@ describe('diagnose', () => {
   });
 
   it('a scan that hits scanLimit reports truncation', async () => {
-    const allocator = await pool('scanlimit', ['a']);
-    for (let i = 0; i < 25; i++) await allocator.lock(`ghost-${i}`, { timeout: 60 });
-    const report = await diagnose(allocator, { scanLimit: 10, sampleLimit: 3 });
-    expect(report.orphans).toMatchObject({ count: 10, scanned: 10, truncated: true });
-    expect(report.orphans.samples).toHaveLength(3);
-    expect(report.recommendations.map((r) => r.code)).toContain('scan-truncated');
+    // Its own server: in the run's shared keyspace a bounded SCAN may visit none of the ghosts.
+    const server = await startRedisServer();
+    const client = new Redis(server.url);
+    try {
+      const allocator = new RedisAllocatorCore(client, uniquePrefix('scanlimit'));
+      await allocator.extend(['a']);
+      for (let i = 0; i < 25; i++) await allocator.lock(`ghost-${i}`, { timeout: 60 });
+      const report = await diagnose(allocator, { scanLimit: 10, sampleLimit: 3 });
+      expect(report.orphans).toMatchObject({ count: 10, scanned: 10, truncated: true });
+      expect(report.orphans.samples).toHaveLength(3);
+      expect(report.recommendations.map((r) => r.code)).toContain('scan-truncated');
+    } finally {
+      await client.quit();
+      await server.stop();
+    }
   });
 
   it('glob characters in a prefix match only that pool', async () => {

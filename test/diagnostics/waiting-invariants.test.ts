@@ -64,7 +64,7 @@ describe('waiter-queue invariants', () => {
     const pool = new RedisAllocator(redis, uniquePrefix('wait-inv'));
     await pool.extend(['a']);
     const { mailboxPrefix, lockPrefix } = pool.redisKeys;
-    await redis.rpush(`${mailboxPrefix}dead-instance`, 'dead-instance:1|tok|a');
+    await redis.rpush(`${mailboxPrefix}dead-instance`, 'dead-instance:1|7|tok|a');
     await redis.set(`${lockPrefix}a`, 'tok');
     const found = await violations(pool, ['dead-instance']);
     expect(found.filter((v) => v.invariant === 'WAIT-3').map((v) => v.message)).toEqual([

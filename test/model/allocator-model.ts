@@ -20,6 +20,13 @@
  *   expiry field is rewritten to a past second, prev/next kept) and `expireBinding` (a timed
  *   binding runs out: DEL of the binding key). Permanent locks, entries and bindings never expire.
  *
+ * Leases (DESIGN.md §11). Every exclusive allocation (malloc, acquireKey) takes the next fence of
+ * the pool. The deadline index holds the keys whose timed lock malloc, acquireKey, renew or a
+ * cooldown release recorded; release and freeKeys take keys out; a re-scored or dropped entry
+ * follows the deadline pop. An index entry is "due" only after the emulated `deadlinePasses`
+ * (real deadlines are >= 120 s away); due keys are popped in member order (their scores are equal)
+ * by GC and by a malloc that finds the free list empty, before the HSCAN pass.
+ *
  * GC. `gc(count)` scans the pool with HSCAN from a stored cursor. A hash small enough to be
  * listpack-encoded (the property test's pools: <= 6 short keys) is returned whole by one HSCAN, in
  * listpack order, with cursor 0, whatever the count: so every `gc(count)` is one full pass in hash
@@ -47,7 +54,12 @@ export interface HandOff {
   readonly label: string;
   readonly key: string;
   readonly lock?: ModelLock;
+  /** The fence the hand-off took (0 in shared mode): an exclusive allocation like malloc's. */
+  readonly fence: number;
 }
+
+/** Lock value of a key resting after a cooldown release (pool.lua COOLING). */
+export const COOLING = '#cooldown';
 
 export class AllocatorModel {
   /** Insertion-ordered, like a listpack hash. */
@@ -63,6 +75,10 @@ export class AllocatorModel {
   private handOffs: HandOff[] = [];
   /** Server time of the operation running now (a hand-off writes its lock TTL at that time). */
   private clock = 0;
+  /** The pool's fence counter: the last fence handed out. */
+  private fence = 0;
+  /** Deadline index: key → due (its deadline has passed). */
+  private readonly deadlines = new Map<string, boolean>();
 
   constructor(readonly shared: boolean) {}
 
@@ -121,9 +137,9 @@ export class AllocatorModel {
   // ---- allocation -------------------------------------------------------------------------
 
   /** A waiting malloc: a key at once when one can be had, else the waiter queues. */
-  waitMalloc(input: MallocInput, label: string, priority: number): string | 'queued' {
-    const key = this.malloc(input);
-    if (key !== null) return key;
+  waitMalloc(input: MallocInput, label: string, priority: number): { key: string; fence: number } | 'queued' {
+    const granted = this.malloc(input);
+    if (granted !== null) return granted;
     this.waiters.push({ label, priority, input });
     return 'queued';
   }
@@ -156,9 +172,16 @@ export class AllocatorModel {
     if (current && current.value === null && (lock === undefined || current === lock)) current.value = token;
   }
 
-  malloc(input: MallocInput): string | null {
+  /** Malloc's batch of due keys per deadline pop (malloc.lua DUE_BATCH). */
+  static readonly DUE_BATCH = 100;
+
+  /** @returns the key and, for an exclusive allocation, its fence (0 for a shared rotation). */
+  malloc(input: MallocInput): { key: string; fence: number } | null {
     this.clock = input.now;
-    if (input.gc) this.gc(input.now);
+    if (input.gc) {
+      this.returnDue(AllocatorModel.DUE_BATCH, input.now);
+      this.gc(input.now, 0);
+    }
     const { name } = input;
     // With waiters queued a named caller takes its turn: no bound-key shortcut, no re-binding.
     let rebind = name !== '' && this.waiters.length === 0;
@@ -168,17 +191,25 @@ export class AllocatorModel {
       if (entry && !isExpired(entry, input.now)) {
         if (this.shared) {
           // Shared hit: no rotation; a quarantined bound key is dropped below.
-          if (!this.locks.has(bound)) return this.bind(name, bound, input);
+          if (!this.locks.has(bound)) return this.granted(this.bind(name, bound, input), input);
         } else if (!this.locks.has(bound)) {
           this.lockFor(bound, input);
           if (entry.free) this.takeOffFreeList(bound);
-          return this.bind(name, bound, input);
+          return this.granted(this.bind(name, bound, input), input);
         } else {
           rebind = false; // held by another holder: never steal the binding's target
         }
       }
       if (rebind) this.bindings.delete(name);
     }
+    let key = this.pop(input);
+    if (key === null && !input.gc && this.returnDue(AllocatorModel.DUE_BATCH, input.now) > 0)
+      key = this.pop(input);
+    if (key === null) return null;
+    return this.granted(rebind ? this.bind(name, key, input) : key, input);
+  }
+
+  private pop(input: MallocInput): string | null {
     for (;;) {
       const head = this.freeList.shift();
       if (head === undefined) return null;
@@ -190,33 +221,51 @@ export class AllocatorModel {
         if (this.locks.has(head)) continue; // quarantined: stays allocated until GC sees no lock
         entry.free = true;
         this.freeList.push(head);
-        return rebind ? this.bind(name, head, input) : head;
+        return head;
       } else if (!this.locks.has(head)) {
         this.lockFor(head, input);
-        return rebind ? this.bind(name, head, input) : head;
+        return head;
       }
     }
+  }
+
+  /** An exclusive allocation takes the next fence and (timed lease) a deadline. */
+  private granted(key: string, input: MallocInput): { key: string; fence: number } {
+    if (this.shared) return { key, fence: 0 };
+    this.schedule(key, input.leaseTtlMs === 0);
+    return { key, fence: ++this.fence };
   }
 
   /**
    * Leases one specific member (`acquireKey`, both modes): only a member that has not expired and
    * is not locked. @returns true when it is now locked with `token` and off the free list.
    */
-  acquireKey(key: string, token: string, ttlMs: number, now: number): boolean {
+  acquireKey(key: string, token: string, ttlMs: number, now: number): number {
     const entry = this.entries.get(key);
-    if (entry === undefined || isExpired(entry, now) || this.locks.has(key)) return false;
+    if (entry === undefined || isExpired(entry, now) || this.locks.has(key)) return 0;
     this.setLock(key, token, ttlMs, now);
     if (entry.free) this.takeOffFreeList(key);
-    return true;
+    this.schedule(key, ttlMs === 0);
+    return ++this.fence;
   }
 
   /** Token-checked free. A shared-mode rotation (token `""`) holds no lock: true, nothing written. */
-  release(lease: ModelLease, lifetime: number | undefined, now: number): boolean {
+  /** `cooldownMs` > 0: the key rests under a timed `#cooldown` lock instead of returning. */
+  release(lease: ModelLease, lifetime: number | undefined, now: number, cooldownMs = 0): boolean {
     this.clock = now;
     if (lease.token === '') return true;
     const lock = this.locks.get(lease.key);
     if (lock === undefined || lock.value !== lease.token) return false;
+    if (cooldownMs > 0) {
+      // The key rests under a timed "#cooldown" lock, still allocated, indexed for its return.
+      this.setLock(lease.key, COOLING, cooldownMs, now);
+      this.deadlines.set(lease.key, false);
+      const entry = this.entries.get(lease.key);
+      if (entry !== undefined && lifetime !== undefined) entry.expiry = expiryIn(lifetime, now);
+      return true;
+    }
     this.locks.delete(lease.key);
+    this.deadlines.delete(lease.key);
     this.returnToFreeList(lease.key, lifetime, now);
     return true;
   }
@@ -227,15 +276,19 @@ export class AllocatorModel {
     const lock = this.locks.get(lease.key);
     if (lock === undefined || lock.value !== lease.token) return false;
     this.setLock(lease.key, lock.value, ttlMs, now);
+    this.schedule(lease.key, ttlMs === 0);
     return true;
   }
 
   /** Administrative free: drops each lock, returns allocated members to the tail. */
   freeKeys(keys: readonly string[], lifetime: number | undefined, now: number): void {
     this.clock = now;
-    // Every lock goes first, then each key returns once, in order: a key handed to a waiter by
-    // this call keeps the waiter's lock even when the key is named twice.
-    for (const key of keys) this.locks.delete(key);
+    // Every lock (and deadline) goes first, then each key returns once, in order: a key handed to
+    // a waiter by this call keeps the waiter's lock even when the key is named twice.
+    for (const key of keys) {
+      this.locks.delete(key);
+      this.deadlines.delete(key);
+    }
     for (const key of new Set(keys)) this.returnToFreeList(key, lifetime, now);
   }
 
@@ -265,10 +318,13 @@ export class AllocatorModel {
 
   // ---- GC ---------------------------------------------------------------------------------
 
-  /** One full pass in hash order. @returns the number of leases reclaimed. */
-  gc(now: number): number {
+  /**
+   * `gc(count)`: up to `count` due keys from the deadline index, then one full pass in hash order.
+   * @returns the number of leases reclaimed.
+   */
+  gc(now: number, count: number): number {
+    let reclaimed = count > 0 ? this.returnDue(count, now) : 0;
     this.clock = now;
-    let reclaimed = 0;
     for (const key of [...this.entries.keys()]) {
       const entry = this.entries.get(key);
       if (entry === undefined) continue;
@@ -282,6 +338,56 @@ export class AllocatorModel {
       }
     }
     return reclaimed;
+  }
+
+  // ---- deadline index ---------------------------------------------------------------------
+
+  /** malloc/acquireKey/renew: a timed lock is indexed, a permanent one leaves the index. */
+  private schedule(key: string, permanent: boolean): void {
+    if (permanent) this.deadlines.delete(key);
+    else this.deadlines.set(key, false);
+  }
+
+  /**
+   * The deadline pop: due keys in member order, at most `limit`. A key still locked (timed) is
+   * re-scored (no longer due); a permanent lock or no lock takes it out of the index, and an
+   * allocated member without a lock goes back to the free list (or leaves the pool if expired).
+   */
+  private returnDue(limit: number, now: number): number {
+    const due = [...this.deadlines]
+      .filter(([, isDue]) => isDue)
+      .map(([key]) => key)
+      .sort()
+      .slice(0, limit);
+    let returned = 0;
+    for (const key of due) {
+      const lock = this.locks.get(key);
+      if (lock !== undefined && !lock.permanent) {
+        this.deadlines.set(key, false);
+        continue;
+      }
+      this.deadlines.delete(key);
+      const entry = this.entries.get(key);
+      if (lock !== undefined || entry === undefined || entry.free) continue;
+      if (isExpired(entry, now)) {
+        this.entries.delete(key);
+      } else {
+        this.comeBack(key, entry.expiry); // waiters first, as after a release
+        returned++;
+      }
+    }
+    return returned;
+  }
+
+  /**
+   * The deadline of an indexed key passes: it becomes due and its timed lock (if any) runs out.
+   * @returns true when the key was in the index.
+   */
+  deadlinePasses(key: string): boolean {
+    if (!this.deadlines.has(key)) return false;
+    this.deadlines.set(key, true);
+    this.expireLock(key);
+    return true;
   }
 
   // ---- time emulation ---------------------------------------------------------------------
@@ -352,6 +458,7 @@ export class AllocatorModel {
       entries,
       locks: Object.fromEntries([...this.locks].map(([key, lock]) => [key, { ...lock }])),
       bindings: Object.fromEntries([...this.bindings].map(([name, binding]) => [name, { ...binding }])),
+      deadlines: [...this.deadlines.keys()].sort(),
     };
   }
 
@@ -385,7 +492,7 @@ export class AllocatorModel {
     if (this.shared) {
       // Served in queue order (priority, then arrival): the last one's binding is what stays.
       const inOrder = this.waiters.splice(0).sort((a, b) => b.priority - a.priority);
-      for (const waiter of inOrder) this.grant(waiter, key);
+      for (const waiter of inOrder) this.grant(waiter, key, 0);
       return false;
     }
     let first = 0;
@@ -393,15 +500,18 @@ export class AllocatorModel {
       if (waiter.priority > this.waiters[first]!.priority) first = i;
     });
     const [waiter] = this.waiters.splice(first, 1);
-    this.setLock(key, null, waiter!.input.leaseTtlMs, this.clock);
-    this.grant(waiter!, key, this.locks.get(key));
+    const ttlMs = waiter!.input.leaseTtlMs;
+    this.setLock(key, null, ttlMs, this.clock);
+    // An exclusive allocation: the next fence, and a deadline for a timed lock.
+    this.schedule(key, ttlMs === 0);
+    this.grant(waiter!, key, ++this.fence, this.locks.get(key));
     return true;
   }
 
-  private grant(waiter: ModelWaiter, key: string, lock?: ModelLock): void {
+  private grant(waiter: ModelWaiter, key: string, fence: number, lock?: ModelLock): void {
     if (waiter.input.name !== '')
       this.setBinding(waiter.input.name, key, waiter.input.bindingTtlMs, this.clock);
-    this.handOffs.push({ label: waiter.label, key, lock });
+    this.handOffs.push({ label: waiter.label, key, lock, fence });
   }
 
   private removeMember(key: string): boolean {

@@ -7,6 +7,7 @@ import {
   checkInvariants,
   DEFAULTS,
   type Lease,
+  type LeaseRef,
   type RedisAllocatorCore,
   reclaimableKeys,
   takeSnapshot,
@@ -38,7 +39,7 @@ export class SequenceDriver {
   private readonly pending: PendingWaiter[] = [];
   private waiterCount = 0;
   /** Every lease handed out in this sequence, stale ones included. */
-  private readonly leases: Lease[] = [];
+  private readonly leases: LeaseRef[] = [];
   /** Server time of the last snapshot (s): the model's clock. */
   private now = 0;
   /** The lease or lock the current step picked, for its description. */
@@ -79,7 +80,8 @@ export class SequenceDriver {
   async cleanup(): Promise<void> {
     for (const waiter of this.pending.splice(0)) waiter.controller.abort(new Error('sequence over'));
     await this.allocator.close();
-    const { pool, head, tail, gcCursor, lockPrefix, bindPrefix, legacyBindPrefix } = this.allocator.redisKeys;
+    const { pool, head, tail, gcCursor, fence, deadlines, lockPrefix, bindPrefix, legacyBindPrefix } =
+      this.allocator.redisKeys;
     const { waiters, tickets, waiterArrival } = this.allocator.redisKeys;
     await rawClient(this.allocator).del(
       pool,
@@ -89,6 +91,8 @@ export class SequenceDriver {
       waiters,
       tickets,
       waiterArrival,
+      fence,
+      deadlines,
       ...KEYS.map((key) => lockPrefix + key),
       ...NAMES.flatMap((name) => [bindPrefix + name, legacyBindPrefix + name]),
     );
@@ -96,7 +100,7 @@ export class SequenceDriver {
 
   /** Every hand-off the model made reaches the same waiter on the Redis side, with the same key. */
   private async checkHandOffs(): Promise<void> {
-    for (const { label, key, lock } of this.model.takeHandOffs()) {
+    for (const { label, key, lock, fence } of this.model.takeHandOffs()) {
       const index = this.pending.findIndex((waiter) => waiter.label === label);
       expect(index, `waiter ${label} is pending`).toBeGreaterThanOrEqual(0);
       const [waiter] = this.pending.splice(index, 1);
@@ -107,6 +111,7 @@ export class SequenceDriver {
       expect(settled, `hand-off to ${label}`).not.toBe('late');
       const lease = (settled as { lease?: Lease | null }).lease;
       expect(lease?.key, `key handed to ${label} (Redis vs model)`).toBe(key);
+      expect(lease?.fence, `fence of the hand-off to ${label} (Redis vs model)`).toBe(fence);
       this.leases.push(lease!);
       if (lease!.token !== '') this.model.learnToken(key, lease!.token, lock);
     }
@@ -138,7 +143,7 @@ export class SequenceDriver {
     this.now = snapshot.now;
   }
 
-  private lease(index: number): Lease {
+  private lease(index: number): LeaseRef {
     const lease = this.leases.at(-1 - index) ?? { key: KEYS[index % KEYS.length]!, token: 'forged-token' };
     this.picked = `lease ${show(lease)} `;
     return lease;
@@ -170,17 +175,17 @@ export class SequenceDriver {
       case 'acquireLease': {
         const gcCount = op.op === 'acquireLease' ? op.gcCount : 0;
         const options = { timeout: op.timeout, name: op.name, cacheTimeout: op.cacheTimeout };
-        let key: string | null;
+        let actual: { key: string; fence: number } | string | null;
         let token: string | null = null;
         if (op.op === 'mallocKey') {
-          key = await real.mallocKey(options);
+          actual = await real.mallocKey(options);
         } else {
           const lease = await real.acquireLease({ ...options, gcCount });
           if (lease) this.leases.push(lease);
-          key = lease?.key ?? null;
+          actual = lease === null ? null : { key: lease.key, fence: lease.fence };
           token = lease?.token ?? null;
         }
-        const expected = model.malloc({
+        const granted = model.malloc({
           now,
           leaseTtlMs: ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout),
           name: op.name ?? '',
@@ -188,19 +193,24 @@ export class SequenceDriver {
           gc: gcCount > 0,
           token,
         });
-        return [key, expected];
+        // mallocKey shows only the key; the model's fence counter moves all the same.
+        return [actual, op.op === 'mallocKey' ? (granted?.key ?? null) : granted];
       }
       case 'acquireKey': {
         const lease = await real.acquireKey(op.key, { timeout: op.timeout });
         if (lease) this.leases.push(lease);
         const ttlMs = ttlMsOf(op.timeout ?? DEFAULTS.leaseTimeout);
         // The token is random: the model takes Redis's (or a placeholder when Redis refused).
-        return [lease !== null, model.acquireKey(op.key, lease?.token ?? 'refused', ttlMs, now)];
+        return [lease?.fence ?? 0, model.acquireKey(op.key, lease?.token ?? 'refused', ttlMs, now)];
       }
       case 'releaseLease': {
         const lease = this.lease(op.lease);
         const lifetime = op.timeout === undefined ? undefined : lifetimeOf(op.timeout);
-        return [await real.releaseLease(lease, { timeout: op.timeout }), model.release(lease, lifetime, now)];
+        const cooldown = op.cooldown ?? 0;
+        return [
+          await real.releaseLease(lease, { timeout: op.timeout, cooldown }),
+          model.release(lease, lifetime, now, ttlMsOf(cooldown)),
+        ];
       }
       case 'renewLease': {
         const lease = this.lease(op.lease);
@@ -224,7 +234,7 @@ export class SequenceDriver {
       case 'getSoftBind':
         return [await real.getSoftBind(op.name), model.getSoftBind(op.name)];
       case 'gc':
-        return [await real.gc(op.count), model.gc(now)];
+        return [await real.gc(op.count), model.gc(now, op.count)];
       case 'getFreeList':
         return [await real.getFreeList(), model.getFreeList()];
       case 'has':
@@ -252,6 +262,8 @@ export class SequenceDriver {
         const past = Math.floor(now) - PAST;
         return [await this.expireEntry(op.key, past), model.expireEntry(op.key, past)];
       }
+      case 'deadlinePasses':
+        return [await this.deadlinePasses(op.key), model.deadlinePasses(op.key)];
       case 'quarantine':
         await real.update(op.key, QUARANTINE);
         model.update(op.key, QUARANTINE.value, ttlMsOf(QUARANTINE.timeout), now);
@@ -323,7 +335,18 @@ export class SequenceDriver {
       this.leases.push(first.lease);
       if (first.lease.token !== '') model.learnToken(first.lease.key, first.lease.token);
     }
-    return [first.lease?.key ?? first.error, expected];
+    const actual = first.lease ? { key: first.lease.key, fence: first.lease.fence } : first.error;
+    return [actual, expected];
+  }
+
+  /** An indexed key's deadline passes: score 0 (due) and its timed lock runs out. */
+  private async deadlinePasses(key: string): Promise<boolean> {
+    const { deadlines, lockPrefix } = this.allocator.redisKeys;
+    const redis = rawClient(this.allocator);
+    if ((await redis.zscore(deadlines, key)) === null) return false;
+    await redis.zadd(deadlines, 0, key);
+    await this.expireTimed(lockPrefix + key);
+    return true;
   }
 
   /** A timed Redis key runs out (DEL); keys without a TTL never do. */
@@ -352,5 +375,6 @@ function outcomeClass(result: unknown): string {
   if (result === 'queued') return 'queued';
   if (typeof result === 'string') return 'key';
   if (Array.isArray(result)) return result.length > 0 ? '[…]' : '[]';
+  if (result !== null && typeof result === 'object') return 'key';
   return String(result);
 }

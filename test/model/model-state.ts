@@ -46,6 +46,8 @@ export interface PoolState {
   entries: Array<{ key: string; prev: string; next: string; expiry: number }>;
   locks: Record<string, ModelLock>;
   bindings: Record<string, ModelBinding>;
+  /** Members of the deadline index, sorted (which keys malloc/renew/release indexed). */
+  deadlines: string[];
 }
 
 /** Input of one allocation (`mallocKey` / `acquireLease`). */

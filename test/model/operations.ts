@@ -24,7 +24,7 @@ export type Op =
   | { op: 'mallocKey'; timeout?: number; name?: string; cacheTimeout?: number }
   | { op: 'acquireLease'; timeout?: number; name?: string; cacheTimeout?: number; gcCount: number }
   | { op: 'acquireKey'; key: string; timeout?: number }
-  | { op: 'releaseLease'; lease: number; timeout?: number }
+  | { op: 'releaseLease'; lease: number; timeout?: number; cooldown?: number }
   | { op: 'renewLease'; lease: number; timeout?: number }
   | { op: 'freeKeys'; keys: string[]; timeout?: number }
   | { op: 'updateSoftBind'; name: string; key: string; timeout?: number }
@@ -41,6 +41,8 @@ export type Op =
   | { op: 'leaseExpires'; lock: number }
   | { op: 'entryExpires'; key: string }
   | { op: 'bindingExpires'; name: string }
+  /** The deadline of an indexed key passes: it becomes due and its timed lock runs out. */
+  | { op: 'deadlinePasses'; key: string }
   /** Shared mode only: `update(key, {value: 'q', timeout: 1000})`, as `setUnhealthy` does. */
   | { op: 'quarantine'; key: string }
   /** Shared mode only: the quarantine ends early (`unlock`). */
@@ -100,7 +102,13 @@ function commonOps(): fc.WeightedArbitrary<Op>[] {
       ),
     ),
     w(2, op({ op: fc.constant('acquireKey'), key, timeout: leaseTimeout }, ['op', 'key'])),
-    w(4, op({ op: fc.constant('releaseLease'), lease, timeout: freeLifetime }, ['op', 'lease'])),
+    w(
+      4,
+      op(
+        { op: fc.constant('releaseLease'), lease, timeout: freeLifetime, cooldown: fc.constantFrom(0, 1000) },
+        ['op', 'lease'],
+      ),
+    ),
     w(2, op({ op: fc.constant('renewLease'), lease, timeout: leaseTimeout }, ['op', 'lease'])),
     w(3, op({ op: fc.constant('freeKeys'), keys: keyList, timeout: freeLifetime }, ['op', 'keys'])),
     w(
@@ -133,6 +141,7 @@ function commonOps(): fc.WeightedArbitrary<Op>[] {
       ),
     ),
     w(1, fc.record({ op: fc.constant('cancelWaiter'), waiter: fc.nat({ max: 3 }) })),
+    w(3, fc.record({ op: fc.constant('deadlinePasses'), key })),
   ];
 }
 

@@ -10,6 +10,7 @@ function stateWithExpiry(expiry: number): PoolState {
     entries: [{ key: 'k0', prev: '', next: '', expiry }],
     locks: {},
     bindings: {},
+    deadlines: [],
   };
 }
 

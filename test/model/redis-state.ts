@@ -11,8 +11,8 @@ import type { ModelLock, PoolState, TimedTtl } from './model-state.js';
  * the snapshot whose server time the bound uses (its round trip is added separately).
  */
 const TTL_READ_SLACK_MS = 50;
-/** Shape of the owner tokens `acquireLease` writes (`randomUUID`). */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Shape of the owner tokens `acquireLease` writes (`<holder>:<12 random base64url chars>`). */
+const OWNER_TOKEN = /^[^\s#][^\s]*:[A-Za-z0-9_-]{12}$/;
 
 /**
  * Also returns the pool hash's encoding (null when the pool is empty).
@@ -26,10 +26,11 @@ export async function observeRedis(
   universe: readonly string[],
   names: readonly string[],
 ): Promise<{ state: PoolState; encoding: string | null; pttls: Record<string, number> }> {
-  const { pool, lockPrefix, bindPrefix } = allocator.redisKeys;
+  const { pool, lockPrefix, bindPrefix, deadlines } = allocator.redisKeys;
   const pipeline = rawClient(allocator).pipeline();
   for (const key of universe) pipeline.get(lockPrefix + key).pttl(lockPrefix + key);
   for (const name of names) pipeline.get(bindPrefix + name).pttl(bindPrefix + name);
+  pipeline.zrange(deadlines, 0, -1);
   pipeline.object('ENCODING', pool);
   const replies = (await pipeline.exec())!.map(([error, value]) => {
     if (error) throw error;
@@ -58,7 +59,12 @@ export async function observeRedis(
     expiry,
   }));
   const encoding = replies.at(-1) as string | null;
-  return { state: { head: snapshot.head, tail: snapshot.tail, entries, locks, bindings }, encoding, pttls };
+  const indexed = [...(replies.at(-2) as unknown as string[])].sort();
+  return {
+    state: { head: snapshot.head, tail: snapshot.tail, entries, locks, bindings, deadlines: indexed },
+    encoding,
+    pttls,
+  };
 }
 
 /**
@@ -77,7 +83,8 @@ export function alignWithModel(actual: PoolState, expected: PoolState, elapsedSe
   });
   const locks: Record<string, ModelLock> = {};
   for (const [key, lock] of Object.entries(actual.locks)) {
-    const unknownToken = expected.locks[key]?.value === null && lock.value !== null && UUID.test(lock.value);
+    const unknownToken =
+      expected.locks[key]?.value === null && lock.value !== null && OWNER_TOKEN.test(lock.value);
     locks[key] = unknownToken ? { ...lock, value: null } : lock;
   }
   return { ...actual, entries, locks };

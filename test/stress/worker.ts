@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { type Lease, RedisAllocator } from 'redis-allocator';
+import { type LeaseRef, RedisAllocator } from 'redis-allocator';
 import {
   anomaliesKey,
   BINDING_SECONDS,
@@ -170,7 +170,7 @@ async function holdExclusive(): Promise<void> {
     return;
   }
   stats.claims++;
-  const lease: Lease = { key, token: claim.token };
+  const lease: LeaseRef = { key, token: claim.token };
   // The lock was written (PX = lease) after `sentAt`, and only its holder deletes it: until this
   // local time, a failed renew or release means the library lost a live lease.
   let liveUntil = sentAt + LEASE_SECONDS * 1000 - CLOCK_CUSHION_MS;
@@ -215,7 +215,7 @@ async function holdExclusive(): Promise<void> {
 }
 
 /** Drops the oracle claim, then frees: `freeKeys` only while our lock surely is still ours. */
-async function freeExclusive(lease: Lease, liveUntil: number, oracleUntil: number): Promise<void> {
+async function freeExclusive(lease: LeaseRef, liveUntil: number, oracleUntil: number): Promise<void> {
   const pttl = await oracle.release(lease.key, lease.token);
   stats.ops++;
   if (pttl === -1 && performance.now() < oracleUntil) {

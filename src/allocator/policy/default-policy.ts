@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { toIntervalMs, toLifetimeSeconds, toTtlMs } from '../../timeout.js';
 import type { Allocatable } from '../allocatable.js';
 import { RedisAllocatorObject } from '../allocator-object.js';
+import { planKeepAlive } from '../hold-options.js';
 import type { RedisAllocator } from '../redis-allocator.js';
 import type { RedisAllocatorUpdater } from '../updater.js';
 import { type MallocOptions, type PolicyOptions, RedisAllocatorPolicy } from './policy.js';
@@ -89,10 +90,18 @@ export class DefaultRedisAllocatorPolicy extends RedisAllocatorPolicy {
     allocator: RedisAllocator<U>,
     options: MallocOptions<U> = {},
   ): Promise<RedisAllocatorObject<U> | null> {
+    const timeout = options.timeout ?? DEFAULTS.leaseTimeout;
+    // Bad keep-alive options are the caller's bug: rejected before anything reaches Redis.
+    if (options.keepAlive === true) {
+      if (allocator.shared)
+        throw new InvalidArgumentError('keepAlive needs exclusive mode (shared rotations hold no lease)');
+      planKeepAlive(toTtlMs(timeout, 'timeout'), options);
+    }
     if (this.updater !== undefined) this.#refresher.poke(allocator);
     const { obj } = options;
+    const sentAt = performance.now();
     const lease = await allocator.acquireLease({
-      timeout: options.timeout,
+      timeout,
       cacheTimeout: options.cacheTimeout,
       name: obj?.name || null,
       gcCount: this.gcCount,
@@ -100,9 +109,11 @@ export class DefaultRedisAllocatorPolicy extends RedisAllocatorPolicy {
       wait: options.wait,
       signal: options.signal,
       priority: options.priority,
+      holder: options.holder,
     });
     if (lease === null) return null;
-    const allocation = new RedisAllocatorObject(allocator, lease, obj, options.params);
+    const allocation = new RedisAllocatorObject(allocator, lease, obj, options.params, { sentAt, timeout });
+    if (options.keepAlive === true) await allocation.keepAlive(options);
     await this.#register(allocation);
     return allocation;
   }

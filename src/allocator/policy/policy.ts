@@ -20,6 +20,17 @@ export interface MallocOptions<U extends Allocatable = Allocatable> extends Wait
   params?: ParamsOf<U>;
   /** Soft-binding TTL in seconds; `<= 0` = never expires. Default 3600. */
   cacheTimeout?: number;
+  /**
+   * Keep the lease alive (see `RedisAllocatorObject.keepAlive`) with `renewEvery` and `maxHold`.
+   * Needs a finite positive `timeout`. Default false.
+   */
+  keepAlive?: boolean;
+  /** Seconds between keep-alive renewals. Default: a third of `timeout`. */
+  renewEvery?: number;
+  /** Seconds after which keep-alive stops renewing (positive; Infinity = no cap). Default Infinity. */
+  maxHold?: number;
+  /** Holder label written into the lock value (`<holder>:<random>`). Default `<host>:<pid>`. */
+  holder?: string;
 }
 
 /** Options of `checkHealth`. */

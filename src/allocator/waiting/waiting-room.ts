@@ -150,12 +150,20 @@ export class WaitingRoom {
     waiter.finish();
   }
 
-  /** A hand-off "<ticket>|<token>|<key>" read from the mailbox. */
+  /**
+   * A hand-off "<ticket>|<fence>|<token>|<key>" read from the mailbox (tickets, fences and tokens
+   * hold no "|"; keys may).
+   */
   #deliver(message: string): void {
     const first = message.indexOf('|');
     const second = message.indexOf('|', first + 1);
+    const third = message.indexOf('|', second + 1);
     const ticket = message.slice(0, first);
-    const lease: Lease = { token: message.slice(first + 1, second), key: message.slice(second + 1) };
+    const lease: Lease = {
+      fence: Number(message.slice(first + 1, second)),
+      token: message.slice(second + 1, third),
+      key: message.slice(third + 1),
+    };
     const waiter = this.#waiters.get(ticket);
     if (waiter?.wantsKey) waiter.grant(lease);
     else void this.#releaseQuietly(lease); // nobody waits for it any more: to the next waiter

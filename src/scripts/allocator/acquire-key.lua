@@ -1,12 +1,14 @@
 -- acquire-key: lease one specific pool member (health checks check keys out this way).
 --
 -- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
+-- KEYS[4]  fence counter: INCR'd once per exclusive allocation
+-- KEYS[5]  deadline index (sorted set, score = Unix ms at which a key's lock ends)
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  lock TTL in milliseconds, "0" = no expiry
 -- ARGV[3]  owner token written as the lock value
 -- ARGV[4]  resource key
--- Returns  1 when the key is now ours (locked, off the free list), 0 when it is not a member,
---          has expired, or is held by someone else (whose lease is left alone).
+-- Returns  the lease's fence (> 0) when the key is now ours (locked, off the free list), 0 when it
+--          is not a member, has expired, or is held by someone else (whose lease is left alone).
 
 -- @include pool
 -- @include pool-edit
@@ -25,4 +27,5 @@ else
 end
 if not locked then return 0 end
 takeMember(item, prev, nxt, expiry)
-return 1
+scheduleReturn(KEYS[5], { item }, ttl)
+return rcall('INCR', KEYS[4])

@@ -3,6 +3,8 @@
 -- KEYS[1]  pool hash          KEYS[2]  head pointer     KEYS[3]  tail pointer
 -- KEYS[4]  GC cursor (HSCAN cursor of the incremental GC)
 -- KEYS[5]  GC gate: while it exists, mallocs skip the GC step (SET NX PX, ARGV GC gate)
+-- KEYS[6]  fence counter: INCRBY n once per call, one fence per exclusive allocation
+-- KEYS[7]  deadline index (sorted set, score = Unix ms at which a key's lock ends)
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  "1" shared mode, "0" exclusive mode
 -- ARGV[3]  lock TTL in milliseconds, "0" = no expiry (exclusive mode only)
@@ -20,10 +22,12 @@
 -- ARGV[o+7]  waiting only: the caller's allocator instance id (its mailbox gets the hand-off)
 -- ARGV[o+8]  waiting only: queue score = -priority, a decimal integer
 -- ARGV[o+9]  waiting only: liveness TTL of the instance in milliseconds
--- Returns  the allocated keys in token order: the i-th key is locked with the i-th token (FIFO
---          across the callers); fewer than n (down to none) when the free list ran out. A waiting
---          call that finds no key queues its ticket and returns 1 (not a list): the key will
---          arrive in the instance's mailbox "P|S|pool|mailbox:<instance>" as "<ticket>|<token>|<key>".
+-- Returns  { fence, key1, key2, … }: the allocated keys in token order, the i-th locked with the
+--          i-th token (FIFO across the callers) and fenced fence + i - 1; fewer than n keys (down
+--          to none) when the free list ran out. fence is 0 in shared mode and when no key was given.
+--          A waiting call that finds no key queues its ticket and returns 1 (not a list): the key
+--          will arrive in the instance's mailbox "P|S|pool|mailbox:<instance>" as
+--          "<ticket>|<fence>|<token>|<key>", fenced by the hand-off (pool.lua handOff).
 --
 -- Waiters first (DESIGN.md §10) at no cost to the common call: tickets queue only when the free
 -- list is empty, and every key that comes back while it is empty is handed to the queue (pool.lua
@@ -36,8 +40,10 @@
 -- Trailing arguments are optional, so the common call (one caller, no GC, no name) sends five:
 -- Redis builds the ARGV table on every call, and each element costs server time.
 --
--- GC rule: with a GC step size > 0, a call runs one GC step when it opens the gate, and always
--- when the free list runs out before every caller has a key (then it pops again), so an exhausted
+-- GC rule: with a GC step size > 0, a call that opens the gate first returns up to DUE_BATCH keys
+-- whose deadline passed (the deadline index), then runs one GC step. A call whose free list runs
+-- out before every caller has a key returns due keys and pops again, and with a GC step size > 0
+-- also runs a GC step (for entries nobody indexed: Python peers) and pops again, so an exhausted
 -- pool still reclaims ended leases.
 --
 -- Soft binding: a name's bound key is handed out again when it is still a member, not expired
@@ -67,16 +73,28 @@ local edit
 local function editing()
   if not edit then
     -- @include pool-edit
-    edit = { gcStep = gcStep, decode = decode, isExpired = isExpired, takeMember = takeMember }
+    edit = {
+      gcStep = gcStep,
+      decode = decode,
+      isExpired = isExpired,
+      takeMember = takeMember,
+      returnDue = returnDue,
+    }
   end
   return edit
 end
 
+-- Keys returned per deadline pop: bounds the script's time when many leases end at once.
+local DUE_BATCH = 100
+
 local collected = false
 if gcCount > 0 and (gcGate == 0 or rcall('SET', KEYS[5], '1', 'NX', 'PX', gcGate)) then
-  editing().gcStep(KEYS[4], gcCount)
+  local e = editing()
+  e.returnDue(KEYS[7], DUE_BATCH)
+  e.gcStep(KEYS[4], gcCount)
   collected = true
 end
+
 
 -- Locks item for the next caller without a key. SET NX is both the "is it held?" test and the
 -- acquisition: one call instead of EXISTS + SET.
@@ -115,12 +133,12 @@ if name ~= '' and rcall('EXISTS', sub(lockPrefix, 1, -2) .. '|pool|waiters') == 
       if shared then
         if rcall('EXISTS', lockPrefix .. bound) == 0 then
           bind(bound)
-          return { bound }
+          return { 0, bound }
         end
       elseif acquire(bound) then
         e.takeMember(bound, prev, nxt, expiry)
         bind(bound)
-        return out
+        rebind = false -- served: skip the pops below, straight to the fences
       else
         -- Held by someone else: do not steal the binding's target.
         rebind = false
@@ -211,11 +229,17 @@ pop = function()
 end
 end
 
-pop()
+if #out < wanted then pop() end
+if #out < wanted and not collected and editing().returnDue(KEYS[7], DUE_BATCH) > 0 then pop() end
 if #out < wanted and gcCount > 0 and not collected and editing().gcStep(KEYS[4], gcCount) > 0 then pop() end
 if out[1] and rebind then bind(out[1]) end
 local ticket = ARGV[o + 6]
-if out[1] or not ticket or ticket == '' then return out end
+if out[1] or not ticket or ticket == '' then
+  -- An exclusive allocation takes the next fences and records its deadlines.
+  if shared or #out == 0 then return { 0, unpack(out) } end
+  scheduleReturn(KEYS[7], out, lockTtl)
+  return { rcall('INCRBY', KEYS[6], #out) - #out + 1, unpack(out) }
+end
 -- Nothing free: queue this caller's ticket and mark its instance alive (its mailbox loop keeps
 -- it so). The free list is empty now, so every key that comes back is offered to the queue.
 local base = sub(lockPrefix, 1, -2)

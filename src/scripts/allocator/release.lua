@@ -1,32 +1,38 @@
 -- release: free leases only while the caller's owner token still holds each lock.
 --
 -- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
+-- KEYS[4]  deadline index (sorted set, score = Unix ms at which a key's lock ends)
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  new lifetime in whole seconds; "" = keep each entry's expiry, "0" = never expires
--- ARGV[3], ARGV[4]  resource key and the owner token its lease was allocated with
--- ARGV[5], ARGV[6]  … more key/token pairs: the releases one allocator instance makes in the same
---                   tick are coalesced into one call (at most 64 pairs)
+-- ARGV[3]  cooldown in milliseconds, "0" = none. With a cooldown the released keys rest under a
+--          "#cooldown" lock for that long, still allocated, and the deadline pop returns them.
+-- ARGV[4], ARGV[5]  resource key and the owner token its lease was allocated with
+-- ARGV[6], ARGV[7]  … more key/token pairs: the releases one allocator instance makes in the same
+--                   tick (with the same lifetime and cooldown) are coalesced into one call (at
+--                   most 64 pairs)
 -- Returns  one number per pair: 1 when the lease was ours and is now freed, 0 when it was lost
 --          (expired, freed, or re-allocated to another holder, whose lease is left intact: F3).
+--          A freed key goes to the first live queued waiter first (pool.lua handOff); a cooling
+--          key does so when the deadline pop returns it.
 --
--- Any number of pairs costs the same six commands: MGET of the locks, DEL of the ones still
--- ours, then returnToFreeList's four.
+-- Any number of pairs costs the same seven commands: MGET of the locks, DEL of the ones still
+-- ours, ZREM of their deadlines, then returnToFreeList's four.
 
 -- @include pool
 
-local pairsCount = (#ARGV - 2) / 2
+local pairsCount = (#ARGV - 3) / 2
 local lockKeys = {}
-for i = 1, pairsCount do lockKeys[i] = lockPrefix .. ARGV[2 * i + 1] end
+for i = 1, pairsCount do lockKeys[i] = lockPrefix .. ARGV[2 * i + 2] end
 local held = rcall('MGET', unpack(lockKeys))
 local results, items, ours = {}, {}, {}
 for i = 1, pairsCount do
-  local item = ARGV[2 * i + 1]
+  local item = ARGV[2 * i + 2]
   -- A second release of the same lease in this batch finds it already taken (at most 64 pairs).
   local repeated = false
   for j = 1, #items do
     if items[j] == item then repeated = true end
   end
-  if held[i] == ARGV[2 * i + 2] and not repeated then
+  if held[i] == ARGV[2 * i + 3] and not repeated then
     items[#items + 1] = item
     ours[#ours + 1] = lockKeys[i]
     results[i] = 1
@@ -34,10 +40,25 @@ for i = 1, pairsCount do
     results[i] = 0
   end
 end
+local cooldown = tonumber(ARGV[3])
 if #items > 0 then
-  rcall('DEL', unpack(ours))
   local newExpiry
   if ARGV[2] ~= '' then newExpiry = expiryIn(tonumber(ARGV[2])) end
-  returnToFreeList(items, newExpiry, true)
+  if cooldown > 0 then
+    -- Resting keys stay allocated under a cooldown lock; only a new lifetime is written now.
+    for j = 1, #ours do rcall('SET', ours[j], COOLING, 'PX', cooldown) end
+    scheduleReturn(KEYS[4], items, cooldown)
+    if newExpiry then
+      for j = 1, #items do
+        if rcall('HEXISTS', poolKey, items[j]) == 1 then
+          rcall('HSET', poolKey, items[j], ALLOCATED_PREFIX .. newExpiry)
+        end
+      end
+    end
+  else
+    rcall('DEL', unpack(ours))
+    rcall('ZREM', KEYS[4], unpack(items))
+    returnToFreeList(items, newExpiry, true)
+  end
 end
 return results

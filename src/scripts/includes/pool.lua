@@ -9,8 +9,9 @@
 --
 -- The waiter queue (DESIGN.md §10) is not in KEYS: its keys derive from ARGV[1] ("P|S:" ->
 -- "P|S|pool|waiters", "P|S|pool|tickets", "P|S|pool|mailbox:<instance>",
--- "P|S|pool|alive:<instance>", bindings "P|S-cache:bind:<name>"), so they carry the pool's prefix
--- and hash tag, and the hot path passes nothing for them.
+-- "P|S|pool|alive:<instance>", bindings "P|S-cache:bind:<name>"; a hand-off also writes the fence
+-- counter "P|S|pool|fence" and the deadline index "P|S|pool|deadlines"), so they carry the pool's
+-- prefix and hash tag, and the hot path passes nothing for them.
 --
 
 -- A free node has real neighbours (or "") in prev/next; an allocated entry ("member, not on the
@@ -41,6 +42,29 @@ local function now()
   return nowCache
 end
 
+-- The lock value of a key resting after `release({ cooldown })`: a lock that names no holder, so
+-- diagnostics tell a cooling key from a held one and Python peers (which test existence) skip it.
+local COOLING = '#cooldown'
+
+-- Records in the deadline index (sorted set deadlinesKey, score = Unix ms at which a key's lock
+-- ends) that the locks of items end ttlMs from now, in one ZADD, so the deadline pop returns them
+-- promptly; a lock without expiry (ttlMs 0) has no deadline. The index only speeds up GC: an
+-- entry that outlives its lease is harmless (the pop checks the lock).
+local function scheduleReturn(deadlinesKey, items, ttlMs)
+  if ttlMs > 0 then
+    local time = rcall('TIME')
+    local at = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + ttlMs
+    local args = {}
+    for i = 1, #items do
+      args[2 * i - 1] = at
+      args[2 * i] = items[i]
+    end
+    rcall('ZADD', deadlinesKey, unpack(args))
+  else
+    rcall('ZREM', deadlinesKey, unpack(items))
+  end
+end
+
 -- Expiry for a lifetime in whole seconds (0 = never).
 local function expiryIn(lifetime)
   if lifetime > 0 then return tostring(now() + lifetime) end
@@ -54,9 +78,11 @@ end
 -- -priority; ticket data in hash "P|S|pool|tickets": "<arrival>|<instance>|<token>|<ttlMs>|
 -- <bindTtlMs>|<name>" (token "" = a shared-mode waiter). Tickets of dead instances (liveness key
 -- "P|S|pool|alive:<instance>" gone) are dropped on the way. An exclusive waiter gets the key locked
--- with its token and TTL, kept allocated with `expiry`, its binding re-pointed: then true. Shared-
--- mode waiters all get the key, which still goes to the free list: false. Delivery:
--- "<ticket>|<token>|<key>" pushed to the instance's mailbox "P|S|pool|mailbox:<instance>".
+-- with its token and TTL, kept allocated with `expiry`, its binding re-pointed: then true. It is an
+-- exclusive allocation like malloc's, so it takes the next fence (INCR "P|S|pool|fence") and
+-- records the lock's deadline in "P|S|pool|deadlines" (none without a TTL: as scheduleReturn). Shared-
+-- mode waiters all get the key (fence 0), which still goes to the free list: false. Delivery:
+-- "<ticket>|<fence>|<token>|<key>" pushed to the instance's mailbox "P|S|pool|mailbox:<instance>".
 local function handOff(item, expiry)
   local base = sub(lockPrefix, 1, -2)
   local waitersKey, ticketsKey = base .. '|pool|waiters', base .. '|pool|tickets'
@@ -72,13 +98,19 @@ local function handOff(item, expiry)
     end
     if instance and rcall('EXISTS', base .. '|pool|alive:' .. instance) == 1 then
       ttl, bindTtl = tonumber(ttl), tonumber(bindTtl)
+      local fence = 0
       if token ~= '' then
         if ttl > 0 then
           rcall('SET', lockPrefix .. item, token, 'PX', ttl)
+          local time = rcall('TIME')
+          local at = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + ttl
+          rcall('ZADD', base .. '|pool|deadlines', at, item)
         else
           rcall('SET', lockPrefix .. item, token)
+          rcall('ZREM', base .. '|pool|deadlines', item) -- a lock without expiry has no deadline
         end
         rcall('HSET', poolKey, item, ALLOCATED_PREFIX .. expiry)
+        fence = rcall('INCR', base .. '|pool|fence')
       end
       if name ~= '' then
         local bindKey = base .. '-cache:bind:' .. name
@@ -89,7 +121,7 @@ local function handOff(item, expiry)
         end
       end
       local mailbox = base .. '|pool|mailbox:' .. instance
-      rcall('RPUSH', mailbox, ticket .. '|' .. token .. '|' .. item)
+      rcall('RPUSH', mailbox, ticket .. '|' .. fence .. '|' .. token .. '|' .. item)
       rcall('PEXPIRE', mailbox, 60000) -- outlives a dead instance by a minute at most
       if token ~= '' then return true end
     end

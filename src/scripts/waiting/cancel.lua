@@ -3,7 +3,8 @@
 -- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
 -- KEYS[4]  GC cursor    KEYS[5]  GC gate         (unused here; the allocator passes one key list)
 -- ARGV[1]  lock-key prefix "P|S:"; the queue keys derive from it (pool.lua header): waiter queue
---          "P|S|pool|waiters", ticket data "P|S|pool|tickets", mailbox "P|S|pool|mailbox:<instance>"
+--          "P|S|pool|waiters", ticket data "P|S|pool|tickets", mailbox "P|S|pool|mailbox:<instance>",
+--          deadline index "P|S|pool|deadlines" (a released hand-off leaves it)
 -- ARGV[2]  ticket id "<instance>:<n>"
 -- ARGV[3]  instance id (whose mailbox may already hold the hand-off)
 -- ARGV[4]  the ticket's owner token ("" for a shared-mode waiter)
@@ -26,16 +27,21 @@ if data then
   return 1
 end
 local mailbox = poolBase .. '|pool|mailbox:' .. ARGV[3]
-local prefix = ticket .. '|' .. token .. '|'
+-- Messages are "<ticket>|<fence>|<token>|<key>" (pool.lua handOff).
+local prefix = ticket .. '|'
 for _, message in ipairs(rcall('LRANGE', mailbox, 0, -1)) do
   if string.sub(message, 1, #prefix) == prefix then
-    rcall('LREM', mailbox, 1, message)
-    local item = string.sub(message, #prefix + 1)
-    if token ~= '' and rcall('GET', lockPrefix .. item) == token then
-      rcall('DEL', lockPrefix .. item)
-      returnToFreeList({ item }, nil, true)
+    local rest = string.sub(message, (string.find(message, '|', #prefix + 1, true)) + 1)
+    if string.sub(rest, 1, #token + 1) == token .. '|' then
+      rcall('LREM', mailbox, 1, message)
+      local item = string.sub(rest, #token + 2)
+      if token ~= '' and rcall('GET', lockPrefix .. item) == token then
+        rcall('DEL', lockPrefix .. item)
+        rcall('ZREM', poolBase .. '|pool|deadlines', item)
+        returnToFreeList({ item }, nil, true)
+      end
+      return 2
     end
-    return 2
   end
 end
 return 0

@@ -12,9 +12,10 @@
 -- Returns  the ticket ids of ARGV[5..] that are neither queued nor in the mailbox: they were
 --          dropped as dead while the process stalled, and must queue again.
 --
--- Keeps the instance alive, runs one GC step (reclaimed leases go to waiters first) and hands
--- free keys to queued waiters: this catches keys that came back without a hand-off (a lease that
--- ran out, a Python process's free) within about a second.
+-- Keeps the instance alive, returns up to 100 keys whose deadline passed (ended leases and
+-- cooldowns, from the deadline index "P|S|pool|deadlines"), runs one GC step (both go to waiters
+-- first) and hands free keys to queued waiters: this catches keys that came back without a
+-- hand-off (a lease that ran out, a Python process's free) within about a second.
 
 -- @include pool
 -- @include pool-edit
@@ -24,6 +25,7 @@ local ticketsKey = poolBase .. '|pool|tickets'
 
 local instance = ARGV[2]
 rcall('SET', poolBase .. '|pool|alive:' .. instance, '1', 'PX', ARGV[3])
+returnDue(poolBase .. '|pool|deadlines', 100)
 gcStep(KEYS[4], tonumber(ARGV[4]))
 serveQueue()
 

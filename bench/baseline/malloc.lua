@@ -1,0 +1,203 @@
+-- malloc: allocate resource keys (exclusive: lock each; shared: rotate one to the tail).
+--
+-- KEYS[1]  pool hash          KEYS[2]  head pointer     KEYS[3]  tail pointer
+-- KEYS[4]  GC cursor (HSCAN cursor of the incremental GC)
+-- KEYS[5]  GC gate: while it exists, mallocs skip the GC step (SET NX PX, ARGV GC gate)
+-- ARGV[1]  lock-key prefix "P|S:"
+-- ARGV[2]  "1" shared mode, "0" exclusive mode
+-- ARGV[3]  lock TTL in milliseconds, "0" = no expiry (exclusive mode only)
+-- ARGV[4]  n, the number of owner tokens that follow (1, or more for coalesced exclusive
+--          unnamed mallocs of one allocator instance)
+-- ARGV[5..4+n]  owner tokens, one per caller in arrival order ("" in shared mode)
+-- Then, optional (o = 4 + n):
+-- ARGV[o+1]  GC step size folded into this call; absent or "0" = no GC (the policy folds GC in)
+-- ARGV[o+2]  GC gate in milliseconds: at most one GC step per gate period across all callers;
+--            absent or "0" = a GC step on every call (with a GC step size > 0)
+-- ARGV[o+3]  soft-binding name; absent or "" = no binding (a name needs n = 1)
+-- ARGV[o+4]  soft-binding key prefix "P|S-cache:bind:" (with a name)
+-- ARGV[o+5]  soft-binding TTL in milliseconds, "0" = no expiry (with a name)
+-- Returns  the allocated keys in token order: the i-th key is locked with the i-th token (FIFO
+--          across the callers); fewer than n (down to none) when the free list ran out.
+--
+-- Trailing arguments are optional, so the common call (one caller, no GC, no name) sends five:
+-- Redis builds the ARGV table on every call, and each element costs server time.
+--
+-- GC rule: with a GC step size > 0, a call runs one GC step when it opens the gate, and always
+-- when the free list runs out before every caller has a key (then it pops again), so an exhausted
+-- pool still reclaims ended leases.
+--
+-- Soft binding: a name's bound key is handed out again when it is still a member, not expired
+-- (F7) and not held. While another holder (e.g. a second worker with the same name) holds it,
+-- this call gets a different key and the binding keeps pointing at the held key. A binding to a
+-- key that left the pool, expired, or (shared mode) is quarantined is dropped and re-pointed.
+--
+-- Server time: the hot path (pop, lock) is written inline with as few local functions as it
+-- can; the helpers of the rare paths (GC step, soft binding) are built only when one runs. n
+-- exclusive pops cost 2n + 4 commands (a HGET and a SET NX per key, then one SET head, one HGET
+-- of the new head and one HSET for every entry written), not 6n.
+
+-- @include pool
+
+local shared = ARGV[2] == '1'
+local lockTtl = tonumber(ARGV[3])
+local wanted = tonumber(ARGV[4])
+local o = 4 + wanted
+local gcCount = tonumber(ARGV[o + 1] or '0')
+local gcGate = tonumber(ARGV[o + 2] or '0')
+local name = ARGV[o + 3] or ''
+if wanted ~= 1 and (shared or name ~= '') then error('malloc: several tokens need exclusive, unnamed mode') end
+local out = {}
+
+-- The list-editing helpers, built on first use: most calls need none of them.
+local edit
+local function editing()
+  if not edit then
+    -- @include pool-edit
+    edit = { gcStep = gcStep, decode = decode, isExpired = isExpired, takeMember = takeMember }
+  end
+  return edit
+end
+
+local collected = false
+if gcCount > 0 and (gcGate == 0 or rcall('SET', KEYS[5], '1', 'NX', 'PX', gcGate)) then
+  editing().gcStep(KEYS[4], gcCount)
+  collected = true
+end
+
+-- Locks item for the next caller without a key. SET NX is both the "is it held?" test and the
+-- acquisition: one call instead of EXISTS + SET.
+local function acquire(item)
+  local token = ARGV[5 + #out]
+  local locked
+  if lockTtl > 0 then
+    locked = rcall('SET', lockPrefix .. item, token, 'NX', 'PX', lockTtl)
+  else
+    locked = rcall('SET', lockPrefix .. item, token, 'NX')
+  end
+  if locked then out[#out + 1] = item end
+  return locked
+end
+
+local bindKey, bind
+local rebind = false
+if name ~= '' then
+  local e = editing()
+  local bindTtl = tonumber(ARGV[o + 5])
+  bind = function(item)
+    if bindTtl > 0 then
+      rcall('SET', bindKey, item, 'PX', bindTtl)
+    else
+      rcall('SET', bindKey, item)
+    end
+  end
+  bindKey = ARGV[o + 4] .. name
+  rebind = true
+  local bound = rcall('GET', bindKey)
+  if bound then
+    local value = rcall('HGET', poolKey, bound)
+    local prev, nxt, expiry
+    if value then prev, nxt, expiry = e.decode(value) end
+    if value and not e.isExpired(expiry) then
+      if shared then
+        if rcall('EXISTS', lockPrefix .. bound) == 0 then
+          bind(bound)
+          return { bound }
+        end
+      elseif acquire(bound) then
+        e.takeMember(bound, prev, nxt, expiry)
+        bind(bound)
+        return out
+      else
+        -- Held by someone else: do not steal the binding's target.
+        rebind = false
+      end
+    end
+    if rebind then rcall('DEL', bindKey) end
+  end
+end
+
+-- Shared mode: pops heads until one can be handed out; expired heads leave the pool, quarantined
+-- (locked) heads stay allocated (GC returns them when their lock ends), a free one rotates to the
+-- tail.
+local pop
+if shared then
+pop = function()
+  while true do
+    local head = rcall('GET', headKey)
+    if not head or head == '' then return end
+    local value = rcall('HGET', poolKey, head)
+    if not value then error('pool corrupt: head ' .. head .. ' has no entry') end
+    local a = find(value, '||', 1, true)
+    local b = find(value, '||', a + 2, true)
+    local nxt, expiry = sub(value, a + 2, b - 1), sub(value, b + 2)
+    local at = tonumber(expiry)
+    local keep = not (at and at > 0 and at <= now())
+    rcall('SET', headKey, nxt)
+    if nxt == '' then
+      rcall('SET', tailKey, '')
+      if keep then
+        rcall('HSET', poolKey, head, ALLOCATED_PREFIX .. expiry)
+      else
+        rcall('HDEL', poolKey, head)
+      end
+    else
+      local nextValue = rcall('HGET', poolKey, nxt)
+      local c = find(nextValue, '||', 1, true)
+      if keep then
+        rcall('HSET', poolKey, head, ALLOCATED_PREFIX .. expiry, nxt, sub(nextValue, c))
+      else
+        rcall('HDEL', poolKey, head)
+        rcall('HSET', poolKey, nxt, sub(nextValue, c))
+      end
+    end
+    if keep and rcall('EXISTS', lockPrefix .. head) == 0 then
+      returnToFreeList({ head }, nil)
+      out[1] = head
+      return
+    end
+  end
+end
+
+else
+-- Exclusive mode: walks the free list from the head until every caller has a key. Expired nodes
+-- leave the pool; every other node walked becomes allocated, locked for the next caller, or left
+-- allocated when someone already holds its lock (GC returns it when that lock ends). The writes
+-- go out together: SET head, one HSET (allocated entries + the new head's prev = ""), one HDEL.
+pop = function()
+  local head = rcall('GET', headKey)
+  if not head or head == '' then return end
+  local writes, dropped = {}, nil
+  while #out < wanted and head ~= '' do
+    local value = rcall('HGET', poolKey, head)
+    if not value then error('pool corrupt: head ' .. head .. ' has no entry') end
+    local a = find(value, '||', 1, true)
+    local b = find(value, '||', a + 2, true)
+    local nxt, expiry = sub(value, a + 2, b - 1), sub(value, b + 2)
+    local at = tonumber(expiry)
+    if at and at > 0 and at <= now() then
+      dropped = dropped or {}
+      dropped[#dropped + 1] = head
+    else
+      writes[#writes + 1] = head
+      writes[#writes + 1] = ALLOCATED_PREFIX .. expiry
+      acquire(head)
+    end
+    head = nxt
+  end
+  rcall('SET', headKey, head)
+  if head == '' then
+    rcall('SET', tailKey, '')
+  else
+    local value = rcall('HGET', poolKey, head)
+    writes[#writes + 1] = head
+    writes[#writes + 1] = sub(value, (find(value, '||', 1, true)))
+  end
+  if #writes > 0 then rcall('HSET', poolKey, unpack(writes)) end
+  if dropped then rcall('HDEL', poolKey, unpack(dropped)) end
+end
+end
+
+pop()
+if #out < wanted and gcCount > 0 and not collected and editing().gcStep(KEYS[4], gcCount) > 0 then pop() end
+if out[1] and rebind then bind(out[1]) end
+return out

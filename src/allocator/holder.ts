@@ -1,0 +1,60 @@
+/**
+ * Owner tokens that name their holder: `<holder>:<random>`, the holder being `<host>:<pid>` or a
+ * label given at malloc. Diagnostics can then say who holds what; Python peers only test that a
+ * lock exists, so any value works for them. Lock values starting with `#` are markers, not holders.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { InvalidArgumentError } from '../errors.js';
+
+/** Lock value of a key resting after `release({ cooldown })` (pool.lua `COOLING`). */
+export const COOLDOWN_LOCK_VALUE = '#cooldown';
+/** Lock value of a shared-mode quarantine (`setUnhealthy` on a rotation). */
+export const QUARANTINE_LOCK_VALUE = 'quarantine';
+/** Longest holder label, in characters. */
+export const MAX_HOLDER_LENGTH = 200;
+
+let defaultHolder: string | undefined;
+
+/** `<host>:<pid>` of this process: the holder named by tokens without a `holder` label. */
+export function processHolder(): string {
+  defaultHolder ??= `${hostname()}:${process.pid}`;
+  return defaultHolder;
+}
+
+/**
+ * Throws `InvalidArgumentError` unless `holder` is a usable label: 1–200 printable characters
+ * without whitespace or "|", not starting with `#` (reserved for markers such as the cooldown lock).
+ */
+export function assertHolder(holder: unknown): asserts holder is string {
+  if (typeof holder !== 'string' || holder === '' || holder.length > MAX_HOLDER_LENGTH) {
+    throw new InvalidArgumentError(`holder must be a string of 1 to ${MAX_HOLDER_LENGTH} characters`);
+  }
+  // "|" separates the fields of a waiter's hand-off message (pool.lua handOff), tokens included.
+  if (/[\s\p{Cc}|]/u.test(holder) || holder.startsWith('#')) {
+    throw new InvalidArgumentError(
+      `holder ${JSON.stringify(holder)} must not contain whitespace, control characters or "|" nor start with "#"`,
+    );
+  }
+}
+
+/** A fresh owner token for `holder` (default: this process). 72 random bits make it unique. */
+export function ownerToken(holder: string = processHolder()): string {
+  return `${holder}:${randomBytes(9).toString('base64url')}`;
+}
+
+/** What a lock value says about its key. */
+export interface LockDescription {
+  /** `held` by an allocation, `cooling` after `release({ cooldown })`, `quarantined` (shared mode). */
+  readonly state: 'held' | 'cooling' | 'quarantined';
+  /** Who holds it (`<host>:<pid>` or the `holder` label); `null` for markers and foreign values. */
+  readonly holder: string | null;
+}
+
+/** Reads a lock value written by this library (or a Python peer, whose holder is unknown). */
+export function describeLock(value: string): LockDescription {
+  if (value === COOLDOWN_LOCK_VALUE) return { state: 'cooling', holder: null };
+  if (value === QUARANTINE_LOCK_VALUE) return { state: 'quarantined', holder: null };
+  const cut = value.lastIndexOf(':');
+  return { state: 'held', holder: cut > 0 ? value.slice(0, cut) : null };
+}
