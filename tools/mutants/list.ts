@@ -281,6 +281,15 @@ export const MUTANTS: readonly Mutant[] = [
     catchingTest: 'higher priority first',
   },
   {
+    id: 'hand-off-without-fence',
+    bug: 'a hand-off reads the fence counter instead of taking the next fence (a waiter shares a fence)',
+    file: 'src/scripts/includes/pool.lua',
+    find: "fence = rcall('INCR', base .. '|pool|fence')",
+    replace: "fence = tonumber(rcall('GET', base .. '|pool|fence') or '0')",
+    tests: ['test/allocator/waiting/with-leases.test.ts'],
+    catchingTest: 'fence is greater than the fence of the allocation before it',
+  },
+  {
     id: 'cancel-leaves-ticket-data',
     bug: 'a waiter that gives up leaves its ticket data behind',
     file: 'src/scripts/waiting/cancel.lua',
