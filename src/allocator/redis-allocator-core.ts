@@ -278,7 +278,8 @@ export class RedisAllocatorCore extends RedisLock {
   /**
    * A malloc with `wait`: the script answers a key at once or queues a ticket, whose key (and
    * fence) the hand-off later posts to this instance's mailbox. Goes through the metrics hooks like
-   * any malloc (its duration includes the wait); with durability, a key granted at once is
+   * any malloc (its duration includes the wait), and a wait that queued reports its time and
+   * outcome (`waitEnds`); with durability, a key granted at once is
    * confirmed like a direct malloc (a hand-off was written, and confirmed, by its releaser).
    */
   async #acquireWaiting(
@@ -290,7 +291,10 @@ export class RedisAllocatorCore extends RedisLock {
   ): Promise<Lease | null> {
     const { bindPrefix } = this.redisKeys;
     const queueScore = String(-waitFor.priority);
-    const begun = this.hooks?.mallocBegins() ?? -1;
+    const { hooks } = this;
+    const begun = hooks?.mallocBegins() ?? -1;
+    /** When the ticket first queued (only measured with hooks). */
+    let queuedAt: number | undefined;
     let lease: Lease | null;
     try {
       lease = await this.#waiting.acquire(waitFor, token, async (ticket) => {
@@ -305,7 +309,10 @@ export class RedisAllocatorCore extends RedisLock {
         ];
         const started = this.durability === undefined ? 0 : performance.now();
         const reply = await this.#runMallocReply(options, [token], tail);
-        if (reply === 1) return 'queued';
+        if (reply === 1) {
+          if (hooks !== undefined) queuedAt ??= performance.now();
+          return 'queued';
+        }
         if (Array.isArray(reply) && typeof reply[1] === 'string') {
           const granted: Lease = { key: reply[1], token, fence: Number(reply[0]) };
           if (this.durability !== undefined) await this.#confirmLeases([granted], started);
@@ -314,10 +321,13 @@ export class RedisAllocatorCore extends RedisLock {
         throw new PoolCorruptionError(`a waiting malloc answered ${JSON.stringify(reply)}`);
       });
     } catch (error) {
-      this.hooks?.mallocEnds(null, begun, true);
+      if (queuedAt !== undefined) hooks?.waitEnds('error', (performance.now() - queuedAt) / 1000);
+      hooks?.mallocEnds(null, begun, true);
       throw error;
     }
-    this.hooks?.mallocEnds(lease, begun, false);
+    if (queuedAt !== undefined)
+      hooks?.waitEnds(lease === null ? 'empty' : 'acquired', (performance.now() - queuedAt) / 1000);
+    hooks?.mallocEnds(lease, begun, false);
     return lease;
   }
 

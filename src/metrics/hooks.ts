@@ -4,8 +4,7 @@
  * no hooks: the core's calls are `this.hooks?.…` and cost nothing.
  *
  * Still to come, added here and next to the instruments in open-telemetry.ts, nowhere else:
- * waiting for a key (DESIGN §10: wait time and outcome, hand-offs) and lease loss by reason
- * (§11: expired, taken, unreachable, released).
+ * lease loss by reason (§11: expired, taken, unreachable, released).
  */
 
 /** What a malloc ended with. */
@@ -25,4 +24,10 @@ export interface AllocatorHooks {
   renew(outcome: 'renewed' | 'lost'): void;
   /** An explicit `gc(count)` step put `reclaimed` ended leases back on the free list. */
   gcReclaimed(reclaimed: number): void;
+  /**
+   * A waiting malloc that queued (found no key at once) stopped waiting after `seconds`: handed a
+   * key (`acquired`: one hand-off), its `wait` ran out (`empty`) or it was aborted, closed or
+   * failed (`error`). Waits answered at once are plain mallocs and do not come here.
+   */
+  waitEnds(outcome: MallocOutcome, seconds: number): void;
 }

@@ -38,6 +38,8 @@ export interface MeterLike {
 
 /** Latency buckets in seconds: 0.1 ms … 10 s (Redis calls are sub-millisecond on a LAN). */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 10];
+/** Wait-time buckets in seconds: 1 ms … 1 h. */
+const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 3600];
 /** Hold-time buckets in seconds: 10 ms … 1 h. */
 const HOLD_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
 
@@ -49,6 +51,8 @@ export const METRIC_NAMES = {
   holdDuration: 'redis_allocator.lease.hold.duration',
   renewals: 'redis_allocator.renewals',
   gcReclaimed: 'redis_allocator.gc.reclaimed',
+  waitDuration: 'redis_allocator.wait.duration',
+  handOffs: 'redis_allocator.handoffs',
 } as const;
 
 /** The pool identity every measurement carries. */
@@ -87,6 +91,8 @@ class PoolInstruments implements AllocatorHooks {
   private readonly releases: Counts<'released' | 'lost'> = { released: 0, lost: 0 };
   private readonly renewals: Counts<'renewed' | 'lost'> = { renewed: 0, lost: 0 };
   private reclaimed = 0;
+  /** Keys handed to this process's queued waiters. */
+  private handOffs = 0;
   private readonly sampleMs: number;
   /** `performance.now()` from which the next malloc is measured (latency, and hold time). */
   private nextSample = 0;
@@ -96,6 +102,7 @@ class PoolInstruments implements AllocatorHooks {
   private readonly poolAttributes: Attributes;
   private readonly mallocDuration: ReturnType<MeterLike['createHistogram']>;
   private readonly holdDuration: ReturnType<MeterLike['createHistogram']>;
+  private readonly waitDuration: ReturnType<MeterLike['createHistogram']>;
 
   constructor(meter: MeterLike, identity: PoolIdentity, options: MeterHooksOptions) {
     this.sampleMs = (options.sampleInterval ?? 0.001) * 1000;
@@ -118,6 +125,13 @@ class PoolInstruments implements AllocatorHooks {
       unit: 's',
       advice: { explicitBucketBoundaries: HOLD_BUCKETS },
     });
+    // Every queued wait is recorded (not sampled): a wait costs a queue entry, a mailbox message
+    // and at least a Redis round trip more than a measurement.
+    this.waitDuration = meter.createHistogram(METRIC_NAMES.waitDuration, {
+      description: 'Time a waiting malloc spent queued, by outcome (acquired = handed a key)',
+      unit: 's',
+      advice: { explicitBucketBoundaries: WAIT_BUCKETS },
+    });
     this.observe(meter, METRIC_NAMES.mallocs, 'Mallocs by outcome', this.mallocs);
     this.observe(meter, METRIC_NAMES.releases, 'Token-checked releases by outcome', this.releases);
     this.observe(meter, METRIC_NAMES.renewals, 'Lease renewals by outcome', this.renewals);
@@ -126,6 +140,11 @@ class PoolInstruments implements AllocatorHooks {
         description: 'Ended leases returned to the free list by explicit gc() steps',
       })
       .addCallback((result) => result.observe(this.reclaimed, this.poolAttributes));
+    meter
+      .createObservableCounter(METRIC_NAMES.handOffs, {
+        description: "Returning keys handed to this process's queued waiters",
+      })
+      .addCallback((result) => result.observe(this.handOffs, this.poolAttributes));
   }
 
   mallocBegins(): number {
@@ -157,6 +176,11 @@ class PoolInstruments implements AllocatorHooks {
 
   gcReclaimed(reclaimed: number): void {
     this.reclaimed += reclaimed;
+  }
+
+  waitEnds(outcome: MallocOutcome, seconds: number): void {
+    if (outcome === 'acquired') this.handOffs++;
+    this.waitDuration.record(seconds, this.attributes[outcome]);
   }
 
   private observe(meter: MeterLike, name: string, description: string, counts: Record<string, number>): void {

@@ -124,6 +124,38 @@ describe('allocator metrics (OpenTelemetry)', () => {
     expect(await total(METRIC_NAMES.releases, 'released')).toBe(1);
   });
 
+  it('waiting mallocs: counted as mallocs; queued waits record their time, hand-offs are counted', async () => {
+    const { meter, points, total } = setUp();
+    const allocator = new RedisAllocatorCore(redis, uniquePrefix('metrics-wait'), { meter });
+    try {
+      await allocator.extend(['a']);
+      // Answered at once: a plain malloc, no wait recorded.
+      const held = (await allocator.acquireLease({ timeout: 60, wait: 10 }))!;
+      const waiting = allocator.acquireLease({ timeout: 60, wait: 10 });
+      while ((await redis.zcard(allocator.redisKeys.waiters)) < 1) await sleep(0.005);
+      await sleep(0.1);
+      await allocator.releaseLease(held);
+      const handed = (await waiting)!;
+      expect(handed.key).toBe('a');
+      // Nothing comes back this time: the wait runs out.
+      expect(await allocator.acquireLease({ timeout: 60, wait: 0.2 })).toBeNull();
+      expect(await total(METRIC_NAMES.mallocs, 'acquired')).toBe(2);
+      expect(await total(METRIC_NAMES.mallocs, 'empty')).toBe(1);
+      expect(await total(METRIC_NAMES.handOffs)).toBe(1);
+      const waits = await points(METRIC_NAMES.waitDuration);
+      const acquired = waits.find((p) => p.attributes.outcome === 'acquired')!.value as Histogram;
+      const empty = waits.find((p) => p.attributes.outcome === 'empty')!.value as Histogram;
+      expect(acquired.count).toBe(1);
+      expect(acquired.sum).toBeGreaterThanOrEqual(0.08);
+      expect(acquired.sum).toBeLessThan(10); // seconds
+      expect(empty.count).toBe(1);
+      expect(empty.sum).toBeGreaterThanOrEqual(0.15);
+      await allocator.releaseLease(handed);
+    } finally {
+      await allocator.close();
+    }
+  });
+
   it('attributes are the pool identity and an outcome only, never a resource key', async () => {
     const { meter, points } = setUp();
     const allocator = new RedisAllocatorCore(redis, uniquePrefix('metrics-attrs'), { meter });
@@ -134,7 +166,7 @@ describe('allocator metrics (OpenTelemetry)', () => {
     for (const name of Object.values(METRIC_NAMES)) {
       for (const point of await points(name)) {
         expect(Object.keys(point.attributes).sort()).toEqual(
-          name === METRIC_NAMES.gcReclaimed
+          name === METRIC_NAMES.gcReclaimed || name === METRIC_NAMES.handOffs
             ? ['redis_allocator.mode', 'redis_allocator.pool']
             : ['outcome', 'redis_allocator.mode', 'redis_allocator.pool'],
         );
