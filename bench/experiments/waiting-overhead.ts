@@ -1,9 +1,9 @@
 /**
  * EXPERIMENT (issue 9): the cost of the waiter queue on the uncontended path. mallocKey + freeKeys
- * at concurrency 64 with no waiters, the library before the waiting change (a build of another
+ * at concurrency 64 (or the one given) with no waiters, the library before the waiting change (a build of another
  * commit) beside this build, rounds interleaved in one run against one private Redis; server CPU
  * per pair from `INFO cpu`, and the trivial-EVALSHA ceiling for scale.
- * Run: `npm run build && node --import tsx bench/experiments/waiting-overhead.ts <baseline dist/index.js> [rounds]`
+ * Run: `npm run build && node --import tsx bench/experiments/waiting-overhead.ts <baseline dist/index.js> [rounds] [concurrency]`
  * (build the baseline with `git archive <commit> | tar -x -C DIR && cd DIR && npx tsup`).
  */
 import { pathToFileURL } from 'node:url';
@@ -14,9 +14,9 @@ import { median } from '../lib/stats.js';
 import { ceilingPair, fillPool, mallocFreePair, resourceKeys } from '../lib/subjects.js';
 
 const baselinePath = process.argv[2];
-if (!baselinePath) throw new Error('usage: waiting-overhead.ts <baseline dist/index.js> [rounds]');
+if (!baselinePath) throw new Error('usage: waiting-overhead.ts <baseline dist/index.js> [rounds] [concurrency]');
 const rounds = Number(process.argv[3] ?? 9);
-const concurrency = 64;
+const concurrency = Number(process.argv[4] ?? 64);
 const seconds = 0.6;
 const Baseline = (await import(pathToFileURL(baselinePath).href)).RedisAllocator as typeof RedisAllocator;
 
