@@ -14,7 +14,8 @@ import { median } from '../lib/stats.js';
 import { ceilingPair, fillPool, mallocFreePair, resourceKeys } from '../lib/subjects.js';
 
 const baselinePath = process.argv[2];
-if (!baselinePath) throw new Error('usage: waiting-overhead.ts <baseline dist/index.js> [rounds] [concurrency]');
+if (!baselinePath)
+  throw new Error('usage: waiting-overhead.ts <baseline dist/index.js> [rounds] [concurrency]');
 const rounds = Number(process.argv[3] ?? 9);
 const concurrency = Number(process.argv[4] ?? 64);
 const seconds = 0.6;

@@ -24,5 +24,5 @@ assert.equal(lease.signal.reason, lost);
 
 await proxies.freeKeys([lease.key]); // the other holder's lease, so a re-run starts clean
 await proxies.clear();
-proxies.close(); // stops this allocator's keep-alive timer (timers never hold the process anyway)
+await proxies.close(); // stops this allocator's keep-alive timer and ends its waits (timers never hold the process anyway)
 await redis.quit();
