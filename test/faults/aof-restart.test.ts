@@ -1,7 +1,9 @@
 /**
  * Fault 4: `redis-server` killed with SIGKILL and restarted with `appendonly yes` /
  * `appendfsync always`. Every acknowledged write was on disk, so the pool and every lease held
- * across the crash come back, and those leases are still exclusive.
+ * across the crash come back, and those leases are still exclusive. The waiter queue survives
+ * too (waiters queued at the crash are served or settle within their bound), the waiters' mailbox
+ * loop reconnects, and each kept-alive lease resumes renewing or reports its loss.
  */
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
@@ -26,7 +28,7 @@ afterAll(() => server?.stop());
 
 describe.each(FAMILIES)('fault 4, SIGKILL and AOF restart (%s)', (family) => {
   it(
-    'the pool and the leases held across the crash survive, still exclusive',
+    'the pool, the leases and the waiter queue survive the crash; keep-alive resumes or reports',
     async () => {
       const prefix = `faults:aof:${family}`;
       const held: HeldCheck = { checked: 0, lost: [] };
@@ -36,10 +38,12 @@ describe.each(FAMILIES)('fault 4, SIGKILL and AOF restart (%s)', (family) => {
         target: { kind: 'server', port: server.port },
         prefixes: [prefix],
         recoveryBound: RECOVERY_SECONDS,
-        inject: async ({ timeline }) => {
+        probe: true,
+        inject: async ({ timeline, probe }) => {
           let crashes = 0;
           const end = Date.now() + FAULT_SECONDS * 1000;
           do {
+            await probe?.arm();
             const crashAt = performance.now();
             await server.crash();
             crashes++;
@@ -54,6 +58,7 @@ describe.each(FAMILIES)('fault 4, SIGKILL and AOF restart (%s)', (family) => {
             } finally {
               checker.disconnect();
             }
+            await probe?.check();
             await pause(500);
           } while (Date.now() < end);
           return crashes;

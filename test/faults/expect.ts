@@ -29,4 +29,11 @@ export function expectSurvived(label: string, report: FaultReport, bounds: Bound
     bounds.settle + SETTLE_MARGIN_SECONDS,
   );
   expect(Number.isFinite(report.recovery), 'the pool served again').toBe(true);
+  if (report.probe) {
+    const probe = report.probe;
+    expect(probe.findings, 'waiters hung or lost, kept-alive leases silently lost').toEqual([]);
+    expect(probe.served + probe.settled, 'every waiter settled').toBe(probe.waiters);
+    expect(probe.served, 'waiters served by a hand-off after a fault').toBeGreaterThan(0);
+    expect(probe.resumed + probe.reported, 'kept-alive leases held across a fault').toBeGreaterThan(0);
+  }
 }

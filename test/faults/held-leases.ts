@@ -27,7 +27,7 @@ export async function checkHeldLeases(
   before: number,
 ): Promise<HeldCheck> {
   const { lockPrefix } = allocatorKeys(prefix, 'allocator');
-  const candidates = timeline.liveAt(before);
+  const candidates = timeline.liveAt(before).filter((interval) => interval.pool === prefix);
   if (candidates.length === 0) return { checked: 0, lost: [] };
   const values = await client.mget(...candidates.map((interval) => lockPrefix + interval.key));
   const readAt = performance.now();

@@ -25,6 +25,7 @@ import {
   TAIL_SECONDS,
   WARMUP_SECONDS,
 } from './config.js';
+import { PROBE_KEYS, type ProbeFigures, type ProbeSabotage, WaitKeepProbe } from './wait-keep-probe.js';
 
 export interface FaultRun {
   family: Family;
@@ -41,6 +42,11 @@ export interface FaultRun {
   /** Seconds within which every pool must serve again after the fault ends. */
   recoveryBound: number;
   /**
+   * Waiters and kept-alive leases on a pool of their own (`<first prefix>:probe`), which the case
+   * arms before each fault and checks after it (`context.probe`); an object: a test-only sabotage.
+   */
+  probe?: boolean | ProbeSabotage;
+  /**
    * Injects the fault(s) and resolves when they are over, with how many were injected. Runs while
    * the lanes load the pools; `timeline` lets a case check the leases held across its fault.
    */
@@ -49,6 +55,8 @@ export interface FaultRun {
 
 export interface FaultContext {
   readonly timeline: LeaseTimeline;
+  /** Present when the run asked for it: `arm()` before each fault, `check()` after it. */
+  readonly probe?: WaitKeepProbe;
 }
 
 export interface PoolReport {
@@ -74,6 +82,7 @@ export interface FaultReport {
   doubles: string[];
   violations: string[];
   timeline: LeaseTimeline;
+  probe?: ProbeFigures;
 }
 
 /** Outcome of one public call, timed. */
@@ -182,10 +191,34 @@ export async function runFault(run: FaultRun): Promise<FaultReport> {
   });
   let watcher: InvariantWatcher | undefined;
   const running: Promise<void>[] = [];
+  const closing: Array<() => Promise<void>> = [];
   try {
     await Promise.all(watched.map((pool) => pool.allocator.extend(keys)));
     for (let c = 0; c < CLIENTS; c++) opened.push(await openClient(run.family, run.target));
     // Nobody removes members here: any member missing after a fault is a violation.
+    let probe: WaitKeepProbe | undefined;
+    const probeAllocators: RedisAllocator[] = [];
+    if (run.probe) {
+      const prefix = `${run.prefixes[0]}:probe`;
+      const probeKeys = Array.from({ length: PROBE_KEYS }, (_, i) => `p${i}`);
+      const allocator = new RedisAllocator(admin.client, prefix, {
+        operationTimeout: options.operationTimeout,
+      });
+      await allocator.extend(probeKeys);
+      watched.push({ label: prefix, allocator, members: probeKeys, reclaimWindow: 0 });
+      // Holders on one client, waiters on the other: hand-offs cross instances through a mailbox.
+      for (const client of opened.slice(1, 3))
+        probeAllocators.push(new RedisAllocator(client.client as RedisClient, prefix, options));
+      probe = new WaitKeepProbe(
+        prefix,
+        probeAllocators[0]!,
+        probeAllocators[1]!,
+        admin.client,
+        timeline,
+        typeof run.probe === 'object' ? run.probe : {},
+      );
+      closing.push(...probeAllocators.map((allocator) => () => allocator.close()));
+    }
     watcher = new InvariantWatcher(admin.client as Redis, 'faults', watched, {
       tolerate: (error) => error instanceof RedisUnavailableError,
     });
@@ -200,7 +233,7 @@ export async function runFault(run: FaultRun): Promise<FaultReport> {
     });
     await pause(WARMUP_SECONDS * 1000);
     const faultStart = performance.now();
-    const faults = await run.inject({ timeline });
+    const faults = await run.inject({ timeline, probe });
     const faultEnd = performance.now();
     const recoveryDeadline = faultEnd + run.recoveryBound * 1000;
     while (
@@ -215,6 +248,7 @@ export async function runFault(run: FaultRun): Promise<FaultReport> {
           (pool) => (pool.grants.find((at) => at > faultEnd) ?? Number.POSITIVE_INFINITY) - faultEnd,
         ),
       ) / 1000;
+    await probe?.finish();
     await pause(TAIL_SECONDS * 1000);
     lanes.stop();
     await Promise.all(running);
@@ -233,11 +267,13 @@ export async function runFault(run: FaultRun): Promise<FaultReport> {
       doubles: timeline.doubleAllocations(),
       violations: watcher.violations,
       timeline,
+      probe: probe?.figures,
     };
   } finally {
     lanes.stop();
     await Promise.allSettled(running);
     await watcher?.stop();
+    await Promise.allSettled(closing.map((close) => close()));
     await Promise.all(opened.map((client) => client.close()));
   }
 }
@@ -268,6 +304,14 @@ export function describeReport(label: string, report: FaultReport, extra = ''): 
     `[faults] ${label}: ${report.operations} ops, ${report.faults} faults, ` +
     `slowest settle ${report.slowestSettle.toFixed(3)} s, recovery ${report.recovery.toFixed(3)} s, ` +
     `doubles ${report.doubles.length}, violations ${report.violations.length}` +
-    `${errors ? `, errors ${errors}` : ''}${extra ? `, ${extra}` : ''}`
+    `${errors ? `, errors ${errors}` : ''}${report.probe ? `, ${describeProbe(report.probe)}` : ''}` +
+    `${extra ? `, ${extra}` : ''}`
+  );
+}
+
+function describeProbe(probe: ProbeFigures): string {
+  return (
+    `waiters ${probe.waiters} (served ${probe.served}, settled ${probe.settled}), ` +
+    `kept-alive ${probe.keptAlive} (resumed ${probe.resumed}, reported ${probe.reported})`
   );
 }
