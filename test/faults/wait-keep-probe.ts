@@ -53,7 +53,7 @@ export interface ProbeFigures {
 export interface ProbeSabotage {
   /** Runs after the fault, right before the probe reads the queue and the locks. */
   tamper?(admin: Redis | Cluster, keys: { waiters: string; lockPrefix: string }): Promise<void>;
-  /** The last waiter of each round waits forever (a waiter that never settles). */
+  /** The last waiter of each round is a call that never settles (a wait that hangs). */
   hang?: boolean;
 }
 
@@ -105,7 +105,7 @@ export class WaitKeepProbe {
       const controller = new AbortController();
       this.#aborts.push(controller);
       const hang = this.sabotage.hang === true && i === WAITERS - 1;
-      this.#startWaiter(WAITERS - i, controller.signal, hang ? Number.POSITIVE_INFINITY : WAIT_SECONDS);
+      this.#startWaiter(WAITERS - i, controller.signal, hang);
     }
     const deadline = performance.now() + 2000;
     while (performance.now() < deadline && (await this.#queued()) < this.#unsettled) await pause(20);
@@ -169,12 +169,15 @@ export class WaitKeepProbe {
     await Promise.all([...this.#pending]);
   }
 
-  #startWaiter(priority: number, signal: AbortSignal, wait: number): void {
+  #startWaiter(priority: number, signal: AbortSignal, hang: boolean): void {
     this.figures.waiters++;
     this.#unsettled++;
     const sentAt = performance.now();
     let bound: ReturnType<typeof setTimeout> | undefined;
-    const call = this.waiters.malloc({ timeout: LEASE_SECONDS, wait, priority, signal }).then(
+    const malloc = hang
+      ? new Promise<null>(() => undefined)
+      : this.waiters.malloc({ timeout: LEASE_SECONDS, wait: WAIT_SECONDS, priority, signal });
+    const call = malloc.then(
       async (obj) => {
         if (obj === null) return void this.figures.settled++;
         this.figures.served++;
