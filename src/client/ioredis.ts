@@ -73,7 +73,11 @@ export class IoredisConnection implements RedisConnection {
       connect(): Promise<void>;
       quit(): Promise<unknown>;
       disconnect(): void;
+      on(event: 'error', listener: () => void): void;
     };
+    // A dropped socket rejects (or, reconnected, re-sends) the pending read, which is how the owner
+    // learns of it; without a listener ioredis prints every 'error' as an unhandled error event.
+    duplicate.on('error', () => {});
     if (duplicate.status === 'wait') await duplicate.connect();
     return new DedicatedIoredisConnection(duplicate);
   }
