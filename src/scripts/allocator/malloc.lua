@@ -25,7 +25,8 @@
 -- Returns  { fence, key1, key2, … }: the allocated keys in token order, the i-th locked with the
 --          i-th token (FIFO across the callers) and fenced fence + i - 1; fewer than n keys (down
 --          to none) when the free list ran out. fence is 0 in shared mode and when no key was given.
---          A waiting call that finds no key queues its ticket and returns 1 (not a list): the key
+--          A waiting call that finds no key queues its ticket (once: a ticket with data already
+--          keeps its place) and returns 1 (not a list): the key
 --          will arrive in the instance's mailbox "P|S|pool|mailbox:<instance>" as
 --          "<ticket>|<fence>|<token>|<key>", fenced by the hand-off (pool.lua handOff).
 --
@@ -243,6 +244,12 @@ end
 -- Nothing free: queue this caller's ticket and mark its instance alive (its mailbox loop keeps
 -- it so). The free list is empty now, so every key that comes back is offered to the queue.
 local base = sub(lockPrefix, 1, -2)
+-- The same call again (a reconnecting client re-sends what was in flight, and a restart with AOF
+-- kept the first one): the ticket keeps its first place, never a second queue entry.
+if rcall('HEXISTS', base .. '|pool|tickets', ticket) == 1 then
+  rcall('SET', base .. '|pool|alive:' .. ARGV[o + 7], '1', 'PX', ARGV[o + 9])
+  return 1
+end
 local arrival = string.format('%015d', rcall('INCR', base .. '|pool|waiters_arrival'))
 rcall('ZADD', base .. '|pool|waiters', ARGV[o + 8], arrival .. '|' .. ticket)
 rcall('HSET', base .. '|pool|tickets', ticket,
