@@ -4,7 +4,7 @@
  * restart losing writes would do), and a waiter that never settles.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { RedisAllocator } from '../../src/index.js';
 import { type PrivateRedisServer, startRedisServer } from '../../tools/redis-server.js';
 import { LeaseTimeline } from '../stress/lease-timeline.js';
@@ -37,8 +37,8 @@ async function probeRound(prefix: string, sabotage: ProbeSabotage) {
   }
 }
 
-describe('the waiting / keep-alive probe', () => {
-  it('passes a healthy pool: waiters served or settled, leases renewing', async () => {
+describe.concurrent('the waiting / keep-alive probe', () => {
+  it('passes a healthy pool: waiters served or settled, leases renewing', async ({ expect }) => {
     const figures = await probeRound('faults:probe:healthy', {});
     expect(figures.findings).toEqual([]);
     expect(figures.served + figures.settled).toBe(figures.waiters);
@@ -46,7 +46,7 @@ describe('the waiting / keep-alive probe', () => {
     expect(figures.resumed).toBe(PROBE_KEYS);
   }, 30_000);
 
-  it('finds a lost queue and kept-alive leases lost without a report', async () => {
+  it('finds a lost queue and kept-alive leases lost without a report', async ({ expect }) => {
     const figures = await probeRound('faults:probe:lost', {
       tamper: async (admin, { waiters, lockPrefix }) => {
         await admin.del(waiters);
@@ -57,7 +57,7 @@ describe('the waiting / keep-alive probe', () => {
     expect(figures.findings.filter((finding) => /silently lost/.test(finding))).toHaveLength(PROBE_KEYS);
   }, 30_000);
 
-  it('finds a waiter that never settles', async () => {
+  it('finds a waiter that never settles', async ({ expect }) => {
     const figures = await probeRound('faults:probe:hang', { hang: true });
     expect(figures.findings.some((finding) => /did not settle within its bound/.test(finding))).toBe(true);
   }, 30_000);
