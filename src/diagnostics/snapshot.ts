@@ -106,7 +106,9 @@ export interface ChunkedSnapshot extends PoolSnapshot {
  * different instants, so the whole is not one state of the pool. Each entry is read atomically
  * with its lock (per-entry facts hold); the free-list walks (INV-1, INV-2) must not be checked on
  * it. An entry that exists during the whole read is read at least once (HSCAN's guarantee);
- * `head`, `tail` and `now` come from the last chunk.
+ * `head`, `tail` and `now` come from the last chunk; the waiter queue and fence counter from the
+ * first (read once), with lock values of that chunk's entries only — so the queue-to-entry checks
+ * WAIT-2 and WAIT-3 must not be checked on it either.
  */
 export async function takeChunkedSnapshot(
   target: SnapshotTarget,
