@@ -62,7 +62,7 @@ export interface IntegritySection {
    * different instants; each entry is consistent with its lock, but the free list is not walked.
    */
   readonly consistency: 'atomic' | 'chunked';
-  /** INV-1…INV-4 when atomic; INV-3, INV-4 when chunked. */
+  /** INV-1…INV-4 and the waiter queue's WAIT-1…WAIT-3 when atomic; INV-3, INV-4 when chunked. */
   readonly checked: readonly InvariantId[];
   readonly violations: Violation[];
   /**

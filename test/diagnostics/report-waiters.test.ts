@@ -106,6 +106,23 @@ describe('diagnose: waiters and fence', () => {
     expect(report.recommendations.map((r) => r.code)).toContain('long-wait');
   });
 
+  it('a damaged queue is corrupt with the WAIT invariant named; a chunked read does not judge it', async () => {
+    const pool = await stuckPool('waiters-corrupt');
+    await redis.hset(pool.redisKeys.tickets, 'ghost:1', '000000000000099|ghost|tok|1000|0|');
+    const report = await diagnose(pool);
+    expect(report.health).toBe('corrupt');
+    expect(report.integrity.violations).toEqual([
+      { invariant: 'WAIT-1', message: 'ticket data "ghost:1" has no queue entry' },
+    ]);
+    await pool.extend(Array.from({ length: 600 }, (_, i) => `k${i}`));
+    const chunked = await diagnose(pool, { chunkSize: 100 });
+    expect(chunked.integrity).toMatchObject({
+      consistency: 'chunked',
+      ok: true,
+      checked: ['INV-3', 'INV-4'],
+    });
+  });
+
   it('writes nothing: the queue, tickets and pool are the same before and after', async () => {
     const pool = await stuckPool('waiters-readonly');
     const before = await keyspaceImage(redis, `${pool.prefix}*`);
