@@ -14,6 +14,7 @@ import type { BenchRedis } from './lib/redis.js';
 import { type Check, type FigureResult, type Ratio, type Row, ratio } from './lib/report.js';
 import { median, quantile } from './lib/stats.js';
 import { resourceKeys, TRIVIAL_SCRIPT } from './lib/subjects.js';
+import { commandsCheck, fairnessCheck } from './lib/waiting-checks.js';
 
 const WORKER = fileURLToPath(new URL('./waiting-worker.mjs', import.meta.url));
 const SNAPSHOTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -158,12 +159,7 @@ export async function runWaiting(
       }
       const ours = figures.allocator!;
       const theirs = figures.semaphore!;
-      checks.push({
-        id: `waiting/commands-${waiters}`,
-        label: `client commands per acquisition <= 3.5 (${waiters} waiters)`,
-        pass: ours.perAcquisition <= 3.5,
-        detail: `${ours.perAcquisition.toFixed(2)} (redis-semaphore ${theirs.perAcquisition.toFixed(2)})`,
-      });
+      checks.push(commandsCheck(waiters, ours.perAcquisition, theirs.perAcquisition));
       const versus = ours.utilisation / theirs.utilisation;
       const perAcquisition = ours.perAcquisition / theirs.perAcquisition;
       const u = ours.utilisation;
@@ -242,18 +238,7 @@ async function fairness(
           ...(await request<{ grants: Array<[string, number]> }>(worker, { phase: 'grants' })).grants,
         );
     }
-    grants.sort((a, b) => a[1] - b[1]);
-    const expected = [...arrivals].sort((a, b) => b.priority - a.priority).map((a) => a.label); // stable
-    const inOrder = grants.filter(([label], i) => label === expected[i]).length;
-    checks.push({
-      id: `waiting/fairness-${priorities}`,
-      label:
-        priorities === 1
-          ? 'one priority: grants in arrival order (100 %)'
-          : 'two priorities: every high served before any low, each class in arrival order',
-      pass: inOrder === FAIR_WAITERS,
-      detail: `${((100 * inOrder) / FAIR_WAITERS).toFixed(1)} % of ${FAIR_WAITERS} grants in the expected order`,
-    });
+    checks.push(fairnessCheck(priorities, arrivals, grants));
     // Wait for the last holder to give the key back before the next phase holds it.
     while ((await allocator.getFreeList()).length === 0) await new Promise((r) => setTimeout(r, 5));
   }
