@@ -176,13 +176,14 @@ end
 -- The deadline pop: returns up to `limit` keys whose deadline (deadlinesKey, score = Unix ms) has
 -- passed, through the same path as a release (returnToFreeList, offering them to queued waiters
 -- first), so whatever release does for a returning key happens here too. Its condition is that
--- of a GC reclaim (allocated entry, no lock), so a stale index entry is harmless: a lock still there (renewed by a peer that does not
--- index, or in its last millisecond: PTTL 0) is looked at again when it ends, a lock without
--- expiry or a key already free just leaves the index, and an entry whose own lifetime ended leaves
--- the pool as in GC. Returns the number of keys put back or handed to waiters.
+-- of a GC reclaim (allocated entry, no lock), so a stale index entry is harmless, and stale entries
+-- are expected: release and free leave their keys in the index (it is cleaned here, lazily). A
+-- lock still there (the key was allocated again, renewed by a peer that does not index, cooling,
+-- or in its last millisecond: PTTL 0) is re-scored to the lock's end, a lock without expiry or a
+-- key already free (released) or gone just leaves the index, and an entry whose own lifetime
+-- ended leaves the pool as in GC. Returns the number of keys put back or handed to waiters.
 local function returnDue(deadlinesKey, limit)
-  local time = rcall('TIME')
-  local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  now()
   local due = rcall('ZRANGEBYSCORE', deadlinesKey, '-inf', nowMs, 'LIMIT', 0, limit)
   local returned = 0
   for i = 1, #due do
