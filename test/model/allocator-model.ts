@@ -347,32 +347,37 @@ export class AllocatorModel {
   }
 
   /**
-   * The deadline pop: due keys in member order, at most `limit`. A key still locked (timed) is
+   * The deadline pop: due keys in member order, `limit` at a time, up to ten batches while fewer
+   * than `limit` came back. A key still locked (timed) is
    * re-scored (no longer due); a permanent lock or no lock takes it out of the index, and an
    * allocated member without a lock goes back to the free list (or leaves the pool if expired).
    */
   private returnDue(limit: number, now: number): number {
-    const due = [...this.deadlines]
-      .filter(([, isDue]) => isDue)
-      .map(([key]) => key)
-      .sort()
-      .slice(0, limit);
     let returned = 0;
-    for (const key of due) {
-      const lock = this.locks.get(key);
-      if (lock !== undefined && !lock.permanent) {
-        this.deadlines.set(key, false);
-        continue;
+    // Up to ten batches of `limit` due entries while few keys came back (stale entries).
+    for (let round = 0; round < 10; round++) {
+      const due = [...this.deadlines]
+        .filter(([, isDue]) => isDue)
+        .map(([key]) => key)
+        .sort()
+        .slice(0, limit);
+      for (const key of due) {
+        const lock = this.locks.get(key);
+        if (lock !== undefined && !lock.permanent) {
+          this.deadlines.set(key, false);
+          continue;
+        }
+        this.deadlines.delete(key);
+        const entry = this.entries.get(key);
+        if (lock !== undefined || entry === undefined || entry.free) continue;
+        if (isExpired(entry, now)) {
+          this.entries.delete(key);
+        } else {
+          this.comeBack(key, entry.expiry); // waiters first, as after a release
+          returned++;
+        }
       }
-      this.deadlines.delete(key);
-      const entry = this.entries.get(key);
-      if (lock !== undefined || entry === undefined || entry.free) continue;
-      if (isExpired(entry, now)) {
-        this.entries.delete(key);
-      } else {
-        this.comeBack(key, entry.expiry); // waiters first, as after a release
-        returned++;
-      }
+      if (due.length < limit || returned >= limit) break;
     }
     return returned;
   }
