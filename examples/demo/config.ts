@@ -10,6 +10,8 @@ export const DEMO = {
   poolSize: 20,
   /** Worker processes allocating from the pool. */
   workers: 6,
+  /** Seconds a worker waits in the fleet's fair queue when every proxy is held (waiting malloc). */
+  waitSeconds: 1,
   /** Lease TTL of each allocation; a killed worker's lease ends after at most this long. */
   leaseSeconds: 3,
   /** A held lease is renewed (to `leaseSeconds` from now) this often. */

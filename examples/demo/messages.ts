@@ -4,8 +4,11 @@
 export type WorkerEvent =
   /** Connected and about to allocate. */
   | { type: 'ready' }
-  /** Got `key`; `sticky` = the same proxy as this worker name's previous one (soft binding). */
-  | { type: 'acquired'; key: string; token: string; sticky: boolean }
+  /**
+   * Got `key`; `sticky` = the same proxy as this worker name's previous one (soft binding);
+   * `fence` = the allocation's fencing token; `waitedMs` = how long the malloc (queue included) took.
+   */
+  | { type: 'acquired'; key: string; token: string; sticky: boolean; fence: number; waitedMs: number }
   /** Freed its lease on `key` (token-checked). */
   | { type: 'released'; key: string }
   /** Marked `key` unhealthy: its lock (now `token`) keeps it out of the pool for `seconds`. */
@@ -19,7 +22,7 @@ export type WorkerEvent =
   | { type: 'renewed' }
   /** The oracle's `SET NX` failed: `holder` holds `key` at the same time. */
   | { type: 'double'; key: string; holder: string }
-  /** No free proxy this time. */
+  /** No proxy came free within the wait. */
   | { type: 'empty' }
   /** The library logged a background problem (e.g. a failed pool refresh). */
   | { type: 'warning'; message: string }

@@ -6,6 +6,9 @@ import type { PoolSnapshot, Violation } from 'redis-allocator';
 import type { WorkerEvent } from './messages.js';
 import type { PoolCounts } from './watcher.js';
 
+/** A malloc that took this long (ms) waited in the queue rather than finding a proxy free. */
+const WAITED_MS = 20;
+
 /** A lock left behind for GC to clean up after: a killed worker's lease or a quarantine. */
 interface Orphan {
   readonly reason: 'killed' | 'quarantined';
@@ -20,8 +23,15 @@ export class DemoStats {
   releases = 0;
   renewals = 0;
   quarantines = 0;
-  /** "No free proxy" answers. */
+  /** "No proxy came free within the wait" answers. */
   empty = 0;
+  /** Allocations that waited in the fair queue (the malloc took at least `WAITED_MS`). */
+  waits = 0;
+  longestWaitMs = 0;
+  /** Highest fencing token seen, and fences handed out twice (must be 0: fences strictly increase). */
+  maxFence = 0;
+  repeatedFences = 0;
+  private readonly fences = new Set<number>();
   /** Leases found gone only after their TTL could have run out (a stalled worker): harmless. */
   lateLosses = 0;
   /** Leases found gone while they had to be alive: someone took a live lease. */
@@ -50,6 +60,14 @@ export class DemoStats {
       case 'acquired':
         this.allocations++;
         if (event.sticky) this.sticky++;
+        if (event.waitedMs >= WAITED_MS) this.waits++;
+        this.longestWaitMs = Math.max(this.longestWaitMs, event.waitedMs);
+        if (this.fences.has(event.fence)) {
+          this.repeatedFences++;
+          this.problems.push(`${worker} got fence ${event.fence} on ${event.key}, already handed out`);
+        }
+        this.fences.add(event.fence);
+        this.maxFence = Math.max(this.maxFence, event.fence);
         this.recentAllocations.push(now);
         this.backInService(event.key);
         break;
@@ -133,7 +151,8 @@ export class DemoStats {
     if (this.doubleAllocations > 0) failures.push(`${this.doubleAllocations} double allocation(s)`);
     if (this.earlyLosses > 0) failures.push(`${this.earlyLosses} live lease(s) taken away`);
     if (this.violations.length > 0) failures.push(`${this.violations.length} invariant violation(s)`);
-    const other = this.problems.length - this.doubleAllocations - this.earlyLosses;
+    if (this.repeatedFences > 0) failures.push(`${this.repeatedFences} repeated fence(s)`);
+    const other = this.problems.length - this.doubleAllocations - this.earlyLosses - this.repeatedFences;
     if (other > 0) failures.push(`${other} worker failure(s)`);
     return failures;
   }

@@ -128,17 +128,25 @@ async function use(lease: RedisAllocatorObject<SimulatedProxy>, clock: LeaseCloc
 /** One allocation. `await using` frees the lease even if `use` throws (release is idempotent). */
 async function allocateOnce(previous: string | null): Promise<string | null> {
   const sentAt = performance.now();
+  // When every proxy is held the worker queues (fair, fleet-wide FIFO) instead of polling.
   await using lease = await allocator.malloc({
     timeout: DEMO.leaseSeconds,
     obj: proxy,
     cacheTimeout: DEMO.bindingSeconds,
+    wait: DEMO.waitSeconds,
   });
   if (lease === null) {
     send({ type: 'empty' });
-    await sleep(0.05);
     return previous;
   }
-  send({ type: 'acquired', key: lease.key, token: lease.token, sticky: lease.key === previous });
+  send({
+    type: 'acquired',
+    key: lease.key,
+    token: lease.token,
+    sticky: lease.key === previous,
+    fence: lease.fence,
+    waitedMs: performance.now() - sentAt,
+  });
   await use(lease, new LeaseClock(sentAt));
   return lease.key;
 }
@@ -152,6 +160,7 @@ async function main(): Promise<void> {
     await sleep(randomBetween(DEMO.thinkSeconds));
   }
   await policy.whenIdle();
+  await allocator.close();
 }
 
 main()

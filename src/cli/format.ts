@@ -6,9 +6,11 @@ const HEALTH_LABEL = { healthy: 'HEALTHY', degraded: 'DEGRADED', corrupt: 'CORRU
 
 /** A multi-line table of one report. */
 export function formatReport(report: PoolReport): string {
-  const { identity, pool, integrity, leases, bindings, orphans, redis, pressure } = report;
+  const { identity, pool, integrity, leases, waiters, bindings, orphans, redis, pressure } = report;
   const lines: string[] = [];
-  lines.push(`pool ${identity.poolKey}  (${identity.mode})  ${HEALTH_LABEL[report.health]}`);
+  lines.push(
+    `pool ${identity.poolKey}  (${identity.mode})  ${HEALTH_LABEL[report.health]}  fence counter ${identity.fence}`,
+  );
   if (!identity.exists) lines.push('  no pool hash at this key');
   lines.push(
     `  keys        total ${pool.total}  free ${pool.free}  held ${pool.held}  quarantined ${pool.quarantined}  cooling ${pool.cooling}  ` +
@@ -30,6 +32,28 @@ export function formatReport(report: PoolReport): string {
       lease.secondsLeft === null ? 'never' : `${lease.secondsLeft.toFixed(1)} s`,
     ]);
     lines.push(...table(['KEY', 'HOLDER', 'ENDS IN'], rows).map((row) => `    ${row}`));
+  }
+  const priorities = Object.entries(waiters.byPriority)
+    .sort((a, b) => Number(b[0]) - Number(a[0]))
+    .map(([priority, n]) => `p${priority}: ${n}`)
+    .join('  ');
+  lines.push(
+    `  waiters     ${waiters.count}` +
+      (waiters.count > 0
+        ? `  (${priorities})  oldest waited ≥ ${waiters.oldestWaitSeconds.toFixed(1)} s`
+        : '') +
+      (waiters.undeliveredHandOffs > 0 ? `  undelivered hand-offs ${waiters.undeliveredHandOffs}` : ''),
+  );
+  if (waiters.samples.length > 0) {
+    const rows = waiters.samples.map((w) => [
+      w.ticket,
+      String(w.priority),
+      w.instance,
+      `${w.waitedSeconds.toFixed(1)} s`,
+    ]);
+    lines.push(...table(['TICKET', 'PRIORITY', 'INSTANCE', 'WAITED ≥'], rows).map((row) => `    ${row}`));
+    if (waiters.truncated)
+      lines.push(`    (showing ${waiters.samples.length} of ${waiters.count}, oldest first)`);
   }
   lines.push(
     `  bindings    total ${bindings.total}  stale ${bindings.stale}${bindings.truncated ? '  (scan truncated)' : ''}`,
@@ -58,11 +82,12 @@ export function formatReport(report: PoolReport): string {
 export function formatLine(outcome: PoolOutcome, at: Date): string {
   const time = at.toISOString();
   if (outcome.report === undefined) return `${time} ${outcome.poolKey} ERROR ${outcome.error.message}`;
-  const { pool, health, pressure, leases } = outcome.report;
+  const { pool, health, pressure, leases, waiters } = outcome.report;
   const rate = pressure === null ? '' : ` scripts/s=${pressure.scriptCallsPerSecond.toFixed(0)}`;
   return (
     `${time} ${outcome.poolKey} ${health} total=${pool.total} free=${pool.free} held=${pool.held} ` +
-    `quarantined=${pool.quarantined} reclaimable=${pool.reclaimable} leases=${leases.count}${rate}`
+    `quarantined=${pool.quarantined} cooling=${pool.cooling} reclaimable=${pool.reclaimable} leases=${leases.count} ` +
+    `waiting=${waiters.count} oldest_wait=${waiters.oldestWaitSeconds.toFixed(1)}${rate}`
   );
 }
 

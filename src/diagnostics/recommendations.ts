@@ -9,11 +9,14 @@ export const LOW_FREE_SHARE = 0.1;
 /** A snapshot call slower than this (ms) blocks other clients noticeably: `slow-snapshot`. */
 export const SLOW_SNAPSHOT_MS = 50;
 
+/** A queued ticket observed waiting longer than this (seconds) is reported: `long-wait`. */
+export const LONG_WAIT_SECONDS = 60;
+
 type Facts = Omit<PoolReport, 'health' | 'recommendations' | 'timing'>;
 
 /** Upstream's seven codes in upstream's order, then ours. */
 export function recommend(report: Facts, longestSnapshotCallMs = 0): Recommendation[] {
-  const { integrity, pool, orphans, bindings, pressure, identity } = report;
+  const { integrity, pool, orphans, bindings, pressure, identity, waiters } = report;
   const out: Recommendation[] = [];
   const add = (code: Recommendation['code'], severity: Recommendation['severity'], message: string) =>
     out.push({ code, severity, message });
@@ -71,6 +74,21 @@ export function recommend(report: Facts, longestSnapshotCallMs = 0): Recommendat
       'slow-snapshot',
       'info',
       `the atomic snapshot took ${longestSnapshotCallMs.toFixed(0)} ms, blocking Redis meanwhile: consider chunkSize (--chunk-size)`,
+    );
+  // Every key that comes back is offered to the queue in the same script, so in one atomic read
+  // a free key beside a queued ticket means nothing handed it over (e.g. a Python peer's free,
+  // until a drain runs; or waiters whose instances died). Chunked reads mix instants: not judged.
+  if (waiters.count > 0 && pool.free > 0 && integrity.consistency === 'atomic')
+    add(
+      'waiters-stuck',
+      'warning',
+      `${waiters.count} waiter(s) queued while ${pool.free} key(s) are free: hand-off is stuck (are the waiting instances alive?)`,
+    );
+  if (waiters.oldestWaitSeconds > LONG_WAIT_SECONDS)
+    add(
+      'long-wait',
+      'warning',
+      `the oldest waiter has waited ${waiters.oldestWaitSeconds.toFixed(0)} s or more: the pool is too small for its demand, or leases are held too long`,
     );
   return out;
 }

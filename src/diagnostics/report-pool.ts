@@ -17,8 +17,12 @@ export function integritySection(
   sampleLimit: number,
   chunked: boolean,
 ): IntegritySection {
-  // A chunked read mixes instants: the free-list walks would report phantoms (upstream L19).
-  const checked: InvariantId[] = chunked ? ['INV-3', 'INV-4'] : ['INV-1', 'INV-2', 'INV-3', 'INV-4'];
+  // A chunked read mixes instants: the free-list walks would report phantoms (upstream L19), and
+  // so would the queue-to-entry checks (its queue comes from the first chunk only).
+  const queue: InvariantId[] = snapshot.waiting === undefined ? [] : ['WAIT-1', 'WAIT-2', 'WAIT-3'];
+  const checked: InvariantId[] = chunked
+    ? ['INV-3', 'INV-4']
+    : ['INV-1', 'INV-2', 'INV-3', 'INV-4', ...queue];
   const violations = checkInvariants(snapshot, { shared }).filter(
     (v) => v.invariant === 'ENCODING' || (v.invariant !== 'INV-4' && checked.includes(v.invariant)),
   );

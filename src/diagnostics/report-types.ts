@@ -2,9 +2,7 @@
  * The shape of a diagnostics report: plain JSON (numbers, strings, booleans, arrays, objects), so
  * `JSON.stringify(report)` is the wire format of the CLI's `--json` and the dashboard's API.
  *
- * Sections still to come (issues 9 and 10): `waiters` (queue length, oldest wait, per priority) and
- * the lease fields `fence` / `cooldown`. Each plugs in as one field here plus one builder call in
- * `report.ts` (see `buildSections`).
+ * A new section plugs in as one field here plus one builder call in `report.ts` (`buildSections`).
  */
 
 import type { InvariantId, Violation } from './invariants.js';
@@ -27,7 +25,9 @@ export type RecommendationCode =
   | 'pool-missing'
   | 'locked-on-free-list'
   | 'reclaimable-backlog'
-  | 'slow-snapshot';
+  | 'slow-snapshot'
+  | 'waiters-stuck'
+  | 'long-wait';
 
 export interface Recommendation {
   readonly code: RecommendationCode;
@@ -46,6 +46,12 @@ export interface IdentitySection {
   readonly poolKey: string;
   /** False when there is no pool hash at `poolKey` (every counter is then 0). */
   readonly exists: boolean;
+  /**
+   * The pool's fence counter (`P|S|pool|fence`): the fence of the latest exclusive allocation, 0
+   * before the first. A lease's own fence is not stored in Redis (only its holder knows it), so
+   * the report shows this counter, read in the same snapshot script.
+   */
+  readonly fence: number;
 }
 
 export interface IntegritySection {
@@ -56,7 +62,7 @@ export interface IntegritySection {
    * different instants; each entry is consistent with its lock, but the free list is not walked.
    */
   readonly consistency: 'atomic' | 'chunked';
-  /** INV-1…INV-4 when atomic; INV-3, INV-4 when chunked. */
+  /** INV-1…INV-4 and the waiter queue's WAIT-1…WAIT-3 when atomic; INV-3, INV-4 when chunked. */
   readonly checked: readonly InvariantId[];
   readonly violations: Violation[];
   /**
@@ -92,6 +98,39 @@ export interface PoolCounters {
   readonly permanentLocks: number;
   /** Exclusive mode: free entries with a live lock (see `IntegritySection.lockedOnFreeList`). */
   readonly lockedOnFreeList: number;
+}
+
+/** One queued waiter (DESIGN.md §10). */
+export interface WaiterSample {
+  /** Ticket id `<instance>:<n>`. */
+  readonly ticket: string;
+  /** Queue arrival number (zero-padded; lower = queued earlier). */
+  readonly arrival: string;
+  readonly priority: number;
+  /** The allocator instance that waits (its mailbox gets the hand-off). */
+  readonly instance: string;
+  /** Redis server time (Unix seconds) of the first report of this series that saw it queued. */
+  readonly firstSeen: number;
+  /** Seconds since `firstSeen`: a lower bound of its wait (the queue stores no enqueue time). */
+  readonly waitedSeconds: number;
+}
+
+/** The waiter queue, from the same snapshot script as the counters. */
+export interface WaitersSection {
+  /** Queued tickets. */
+  readonly count: number;
+  /** Queued tickets by priority (keys are the priority as text). */
+  readonly byPriority: Record<string, number>;
+  /**
+   * Seconds the oldest queued ticket has waited, at least: counted from the first report of the
+   * `previous` chain that saw it (0 in a single report). See `WaiterSample.waitedSeconds`.
+   */
+  readonly oldestWaitSeconds: number;
+  /** Hand-offs in mailboxes not yet taken by their instance. */
+  readonly undeliveredHandOffs: number;
+  /** Up to `sampleLimit` tickets, oldest arrival first. */
+  readonly samples: WaiterSample[];
+  readonly truncated: boolean;
 }
 
 /** One held key. */
@@ -189,6 +228,7 @@ export interface PoolReport {
   readonly integrity: IntegritySection;
   readonly pool: PoolCounters;
   readonly leases: LeasesSection;
+  readonly waiters: WaitersSection;
   readonly bindings: BindingsSection;
   readonly orphans: OrphansSection;
   readonly redis: RedisSection;

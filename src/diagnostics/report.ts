@@ -13,6 +13,7 @@ import { integritySection, leasesSection, poolCounters } from './report-pool.js'
 import { pressureSection, redisSection } from './report-redis.js';
 import { bindingsSection, orphansSection } from './report-scans.js';
 import type { IdentitySection, PoolReport } from './report-types.js';
+import { waitersSection } from './report-waiters.js';
 import type { ChunkedSnapshot } from './snapshot.js';
 
 /** What `diagnose` needs of an allocator (a `RedisAllocator` or `RedisAllocatorCore` fits). */
@@ -26,7 +27,7 @@ export interface DiagnoseTarget {
 
 /** Options of `diagnose`. */
 export interface DiagnoseOptions {
-  /** Most entries in each sample list (leases, bindings, orphans, slow log). Default 20. */
+  /** Most entries in each sample list (leases, waiters, bindings, orphans, slow log). Default 20. */
   readonly sampleLimit?: number;
   /** Most keys each advisory SCAN collects (bindings, orphan locks). Default 1000. */
   readonly scanLimit?: number;
@@ -96,8 +97,7 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
 }
 
 /**
- * Every section but health, recommendations and timing. The one place a new section is added
- * (e.g. `waiters: await waitersSection(…)` once the waiting queue of DESIGN §10 exists).
+ * Every section but health, recommendations and timing. The one place a new section is added.
  */
 async function buildSections(
   target: DiagnoseTarget,
@@ -113,10 +113,11 @@ async function buildSections(
     version: 1,
     timestamp: snapshot.now,
     generatedAt: new Date(snapshot.now * 1000).toISOString(),
-    identity: identitySection(target, exists),
+    identity: identitySection(target, exists, snapshot.fence ?? 0),
     integrity: integritySection(snapshot, shared, limits.sampleLimit, snapshot.chunks > 1),
     pool,
     leases: leasesSection(snapshot, limits.sampleLimit),
+    waiters: waitersSection(snapshot, limits.sampleLimit, previous),
     bindings: await bindingsSection(connection, redisKeys, snapshot, limits),
     orphans: await orphansSection(connection, redisKeys, snapshot, limits),
     redis: redisFacts,
@@ -124,7 +125,7 @@ async function buildSections(
   };
 }
 
-function identitySection(target: DiagnoseTarget, exists: boolean): IdentitySection {
+function identitySection(target: DiagnoseTarget, exists: boolean, fence: number): IdentitySection {
   return {
     prefix: target.prefix,
     suffix: target.suffix,
@@ -132,6 +133,7 @@ function identitySection(target: DiagnoseTarget, exists: boolean): IdentitySecti
     mode: target.shared ? 'shared' : 'exclusive',
     poolKey: target.redisKeys.pool,
     exists,
+    fence,
   };
 }
 

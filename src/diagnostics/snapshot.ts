@@ -35,8 +35,13 @@ export interface PoolSnapshot {
   /** Redis server time in seconds (fractional). */
   readonly now: number;
   readonly entries: ReadonlyMap<string, PoolEntry>;
-  /** The waiter queue (whole-pool snapshots from `takeSnapshot`). */
+  /** The waiter queue (whole-pool snapshots; the first chunk of a chunked one). */
   readonly waiting?: WaitingSnapshot;
+  /**
+   * The pool's fence counter `P|S|pool|fence` (the fence of the latest exclusive allocation; 0 when
+   * none yet), read with the queue.
+   */
+  readonly fence?: number;
 }
 
 /** The waiter queue of one pool at one instant (DESIGN.md §10). */
@@ -77,7 +82,14 @@ export async function takeSnapshot(
     undefined,
     options.instances ?? [],
   );
-  return { head: part.head, tail: part.tail, now: part.now, entries: part.entries, waiting: part.waiting };
+  return {
+    head: part.head,
+    tail: part.tail,
+    now: part.now,
+    entries: part.entries,
+    waiting: part.waiting,
+    fence: part.fence,
+  };
 }
 
 /** A snapshot read in several script calls (see `takeChunkedSnapshot`). */
@@ -94,7 +106,9 @@ export interface ChunkedSnapshot extends PoolSnapshot {
  * different instants, so the whole is not one state of the pool. Each entry is read atomically
  * with its lock (per-entry facts hold); the free-list walks (INV-1, INV-2) must not be checked on
  * it. An entry that exists during the whole read is read at least once (HSCAN's guarantee);
- * `head`, `tail` and `now` come from the last chunk.
+ * `head`, `tail` and `now` come from the last chunk; the waiter queue and fence counter from the
+ * first (read once), with lock values of that chunk's entries only — so the queue-to-entry checks
+ * WAIT-2 and WAIT-3 must not be checked on it either.
  */
 export async function takeChunkedSnapshot(
   target: SnapshotTarget,
@@ -105,15 +119,33 @@ export async function takeChunkedSnapshot(
   let chunks = 0;
   let longestChunkMs = 0;
   let last: Part;
+  let first: Part | undefined;
   do {
     const started = performance.now();
-    last = await readPart(target, options.lockValues === true, cursor, options.chunkSize);
+    // The queue and fence come with the first chunk only: read once, like everything else.
+    last = await readPart(
+      target,
+      options.lockValues === true,
+      cursor,
+      options.chunkSize,
+      first === undefined ? (options.instances ?? []) : undefined,
+    );
+    first ??= last;
     longestChunkMs = Math.max(longestChunkMs, performance.now() - started);
     chunks++;
     for (const [key, entry] of last.entries) entries.set(key, entry);
     cursor = last.nextCursor ?? '0';
   } while (cursor !== '0');
-  return { head: last.head, tail: last.tail, now: last.now, entries, chunks, longestChunkMs };
+  return {
+    head: last.head,
+    tail: last.tail,
+    now: last.now,
+    entries,
+    waiting: first.waiting,
+    fence: first.fence,
+    chunks,
+    longestChunkMs,
+  };
 }
 
 interface Part {
@@ -123,6 +155,7 @@ interface Part {
   entries: Map<string, PoolEntry>;
   nextCursor: string | undefined;
   waiting?: WaitingSnapshot;
+  fence?: number;
 }
 
 async function readPart(
@@ -130,14 +163,14 @@ async function readPart(
   withValues: boolean,
   cursor?: string,
   count?: number,
-  /** Whole reads only: also read the waiter queue, and these instances' mailboxes. */
+  /** Also read the waiter queue and fence counter, and these instances' mailboxes (whole reads). */
   instances?: readonly string[],
 ): Promise<Part> {
-  const { pool, head, tail, lockPrefix, waiters, tickets } = target.redisKeys;
+  const { pool, head, tail, lockPrefix, waiters, tickets, fence } = target.redisKeys;
   const args: (string | number)[] = [lockPrefix, withValues ? '1' : '0'];
   if (cursor !== undefined) args.push(cursor, count ?? 1000);
   else if (instances !== undefined) args.push('', '', ...instances);
-  const keys = instances === undefined ? [pool, head, tail] : [pool, head, tail, waiters, tickets];
+  const keys = instances === undefined ? [pool, head, tail] : [pool, head, tail, waiters, tickets, fence];
   const reply = (await snapshotScript.run(target.connection, keys, args)) as [
     string,
     string,
@@ -149,6 +182,7 @@ async function readPart(
     string[]?,
     unknown[]?,
     string[]?,
+    (string | null | false)?,
   ];
   const [headKey, tailKey, seconds, micros, flat, cursorReply] = reply;
   const nextCursor = cursorReply ?? undefined;
@@ -169,6 +203,7 @@ async function readPart(
     entries,
     nextCursor,
     waiting,
+    fence: instances === undefined ? undefined : Number(reply[10] || 0),
   };
 }
 

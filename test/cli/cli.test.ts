@@ -7,8 +7,9 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { RedisAllocatorCore } from '../../src/index.js';
+import { RedisAllocator, RedisAllocatorCore } from '../../src/index.js';
 import { freePort } from '../../tools/redis-server.js';
+import { untilQueued } from '../allocator/waiting/helpers.js';
 import { keyspaceImage } from '../diagnostics/helpers.js';
 import { testClient, uniquePrefix } from '../helpers/redis.js';
 import { runCli } from './run-cli.js';
@@ -191,6 +192,48 @@ describe('redis-allocator CLI', () => {
       'proxies',
     ]);
     expect(JSON.parse(result.stdout).identity).toMatchObject({ suffix: 'proxies', exists: true });
+  });
+
+  it('inspect and watch show the waiters per priority, cooling keys and the fence counter', async () => {
+    const prefix = uniquePrefix('cli-waiters');
+    const first = new RedisAllocator(redis, prefix);
+    const second = new RedisAllocator(redis, prefix);
+    try {
+      await first.extend(['a', 'b']);
+      await first.acquireLease({ timeout: 60 });
+      const resting = (await first.acquireLease({ timeout: 60 }))!;
+      await first.releaseLease(resting, { cooldown: 60 });
+      void first.acquireLease({ wait: 60 }).catch(() => {});
+      void second.acquireLease({ wait: 60, priority: 2 }).catch(() => {});
+      await untilQueued(first, 2);
+
+      const table = await runCli(['inspect', '--url', url, '--prefix', prefix]);
+      expect(table.code).toBe(0);
+      expect(table.stdout).toMatch(/fence counter 2/);
+      expect(table.stdout).toMatch(/cooling 1/);
+      expect(table.stdout).toMatch(/waiters {5}2 {2}\(p2: 1 {2}p0: 1\) {2}oldest waited ≥ 0\.0 s/);
+      expect(table.stdout).toMatch(/TICKET\s+PRIORITY\s+INSTANCE\s+WAITED ≥/);
+
+      const watch = await runCli([
+        'watch',
+        '--url',
+        url,
+        '--prefix',
+        prefix,
+        '--interval',
+        '0.5',
+        '--count',
+        '2',
+      ]);
+      expect(watch.code).toBe(0);
+      const lines = watch.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(/ cooling=1 .* waiting=2 oldest_wait=0\.0/);
+      // The second report has seen the queue before: the observed wait grows.
+      const oldest = Number(/oldest_wait=([\d.]+)/.exec(lines[1]!)![1]);
+      expect(oldest).toBeGreaterThanOrEqual(0.4);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
   });
 
   it('watch, piped: one plain line per pool per report, rates from the second on', async () => {

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { RedisAllocatorCore } from '../../src/index.js';
+import { RedisAllocator, RedisAllocatorCore } from '../../src/index.js';
+import { untilQueued } from '../allocator/waiting/helpers.js';
 import { testClient, uniquePrefix } from '../helpers/redis.js';
 import { startCli, stopCli } from './run-cli.js';
 
@@ -15,6 +16,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const redis = testClient();
 let browser: Browser;
 let stopDashboard: () => Promise<unknown> = async () => {};
+let closeAllocators: () => Promise<unknown> = async () => {};
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
@@ -35,6 +37,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await closeAllocators();
   await stopDashboard();
   await browser?.close();
 });
@@ -47,7 +50,9 @@ function counter(page: Page, pool: string, name: string) {
 describe('dashboard in a browser', () => {
   it('shows the pools and follows allocations and releases live', async () => {
     const proxies = new RedisAllocatorCore(redis, uniquePrefix('browser-proxies'));
-    const apiKeys = new RedisAllocatorCore(redis, uniquePrefix('browser-api-keys'));
+    const apiKeys = new RedisAllocator(redis, uniquePrefix('browser-api-keys'));
+    const apiKeysElsewhere = new RedisAllocator(redis, apiKeys.prefix);
+    closeAllocators = () => Promise.all([apiKeys.close(), apiKeysElsewhere.close()]);
     await proxies.extend(Array.from({ length: 12 }, (_, i) => `proxy-${i + 1}`));
     await apiKeys.extend(['key-a', 'key-b', 'key-c']);
     const early = (await proxies.acquireLease({ timeout: 90, name: 'crawler-1' }))!;
@@ -76,6 +81,7 @@ describe('dashboard in a browser', () => {
     await expect.poll(() => card.count(), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => counter(page, pool, 'held').textContent(), { timeout: 10_000 }).toBe('1');
     expect(await counter(page, pool, 'total').textContent()).toBe('12');
+    expect(await counter(page, pool, 'cooling').textContent()).toBe('0');
     expect(await card.locator('[data-panel="health"]').textContent()).toBe('HEALTHY');
     expect(await card.locator('[data-panel="leases"]').textContent()).toContain(early.token);
 
@@ -99,6 +105,25 @@ describe('dashboard in a browser', () => {
     // The chart has drawn its lines by now.
     await expect
       .poll(() => card.locator('polyline[data-series="held"]').count(), { timeout: 10_000 })
+      .toBe(1);
+
+    // Waiters from two allocator instances on the full api-keys pool: the queue panel, the
+    // 'waiting' counter and its chart line follow.
+    const apiPool = apiKeys.redisKeys.pool;
+    const apiCard = page.locator(`section[data-pool="${apiPool}"]`);
+    await apiKeys.acquireLease({ timeout: 120 });
+    await apiKeys.acquireLease({ timeout: 120 });
+    void apiKeys.acquireLease({ wait: 120 }).catch(() => {});
+    void apiKeysElsewhere.acquireLease({ wait: 120, priority: 5 }).catch(() => {});
+    await untilQueued(apiKeys, 2);
+    await expect.poll(() => counter(page, apiPool, 'waiting').textContent(), { timeout: 10_000 }).toBe('2');
+    const queuePanel = apiCard.locator('[data-panel="waiters"]');
+    await expect
+      .poll(() => queuePanel.textContent(), { timeout: 10_000 })
+      .toContain('1 at priority 5, 1 at priority 0');
+    expect(await queuePanel.locator('tbody tr').count()).toBe(2);
+    await expect
+      .poll(() => apiCard.locator('polyline[data-series="waiting"]').count(), { timeout: 10_000 })
       .toBe(1);
 
     mkdirSync('test-results', { recursive: true });

@@ -4,8 +4,9 @@
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { DashboardState } from '../../src/cli/dashboard/state.js';
-import { RedisAllocatorCore } from '../../src/index.js';
+import { RedisAllocator, RedisAllocatorCore } from '../../src/index.js';
 import { freePort } from '../../tools/redis-server.js';
+import { untilQueued } from '../allocator/waiting/helpers.js';
 import { keyspaceImage } from '../diagnostics/helpers.js';
 import { sleep, testClient, uniquePrefix } from '../helpers/redis.js';
 import { startCli, stopCli } from './run-cli.js';
@@ -29,6 +30,34 @@ async function dashboard(args: string[]) {
 }
 
 describe('dashboard server', () => {
+  it('/metrics and the history carry the waiters per priority, the observed oldest wait and the fence', async () => {
+    const prefix = uniquePrefix('dash-wait');
+    const first = new RedisAllocator(redis, prefix);
+    const second = new RedisAllocator(redis, prefix);
+    try {
+      await first.extend(['a']);
+      await first.acquireLease({ timeout: 60 });
+      void first.acquireLease({ wait: 60 }).catch(() => {});
+      void second.acquireLease({ wait: 60, priority: 2 }).catch(() => {});
+      await untilQueued(first, 2);
+      const { url: base } = await dashboard(['--url', url, '--prefix', prefix]);
+      const pool = `${prefix}|allocator|pool`;
+      await sleep(1);
+      const text = await (await fetch(`${base}metrics`)).text();
+      expect(text).toContain(`redis_allocator_waiters{pool="${pool}",priority="0"} 1`);
+      expect(text).toContain(`redis_allocator_waiters{pool="${pool}",priority="2"} 1`);
+      expect(text).toContain(`redis_allocator_waiters{pool="${pool}",priority="all"} 2`);
+      expect(text).toContain(`redis_allocator_fence{pool="${pool}"} 1`);
+      const oldest = Number(/redis_allocator_oldest_wait_seconds\{pool="[^"]+"\} ([\d.]+)/.exec(text)![1]);
+      expect(oldest).toBeGreaterThan(0);
+      const state = await snapshotOf(base);
+      expect(state.pools[0]!.history.at(-1)!.waiting).toBe(2);
+      expect(state.pools[0]!.report!.waiters.count).toBe(2);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
   it('serves the page, the snapshot, the event stream and Prometheus metrics; 404 and 405 otherwise', async () => {
     const allocator = new RedisAllocatorCore(redis, uniquePrefix('dash'));
     await allocator.extend(['a', 'b', 'c']);

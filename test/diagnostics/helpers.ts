@@ -17,7 +17,9 @@ export async function keyspaceImage(redis: Redis, pattern: string): Promise<Reco
             ? JSON.stringify(Object.entries(await redis.hgetall(key)).sort())
             : type === 'list'
               ? JSON.stringify(await redis.lrange(key, 0, -1))
-              : type;
+              : type === 'zset'
+                ? JSON.stringify(await redis.zrange(key, 0, -1, 'WITHSCORES'))
+                : type;
       const persistent = (await redis.pttl(key)) === -1;
       image[key] = `${type}:${persistent ? 'persistent' : 'expiring'}:${value}`;
     }

@@ -17,6 +17,7 @@ function facts(overrides: Partial<{ [K in keyof Facts]: Partial<Facts[K]> }> = {
       mode: 'exclusive',
       poolKey: 'p|s|pool',
       exists: true,
+      fence: 0,
     },
     integrity: {
       ok: true,
@@ -40,6 +41,14 @@ function facts(overrides: Partial<{ [K in keyof Facts]: Partial<Facts[K]> }> = {
       lockedOnFreeList: 0,
     },
     leases: { count: 0, samples: [], truncated: false },
+    waiters: {
+      count: 0,
+      byPriority: {},
+      oldestWaitSeconds: 0,
+      undeliveredHandOffs: 0,
+      samples: [],
+      truncated: false,
+    },
     bindings: { total: 0, stale: 0, scanned: 0, truncated: false, samples: [] },
     orphans: { count: 0, scanned: 0, truncated: false, samples: [] },
     redis: {
@@ -120,6 +129,29 @@ describe('recommendations', () => {
     expect(missing).toEqual([expect.objectContaining({ code: 'pool-missing', severity: 'warning' })]);
     const locked = recommend(facts({ integrity: { lockedOnFreeList: 2 } }));
     expect(locked).toEqual([expect.objectContaining({ code: 'locked-on-free-list', severity: 'warning' })]);
+  });
+
+  it('waiters-stuck when waiters are queued beside free keys in an atomic read only', () => {
+    const queued = { count: 2 };
+    expect(codes(facts({ waiters: queued, pool: { total: 10, free: 0 } }))).toEqual(['low-free-capacity']);
+    expect(codes(facts({ waiters: { count: 0 }, pool: { total: 10, free: 3 } }))).toEqual([]);
+    expect(codes(facts({ waiters: queued, pool: { total: 10, free: 3 } }))).toEqual(['waiters-stuck']);
+    expect(
+      codes(facts({ waiters: queued, pool: { total: 10, free: 3 }, integrity: { consistency: 'chunked' } })),
+    ).toEqual([]);
+  });
+
+  it('long-wait above 60 s of observed wait, a warning', () => {
+    expect(codes(facts({ waiters: { count: 1, oldestWaitSeconds: 60 }, pool: { free: 1 } }))).toEqual([
+      'waiters-stuck',
+    ]);
+    const long = recommend(
+      facts({ waiters: { count: 1, oldestWaitSeconds: 61 }, pool: { total: 10, free: 1 } }),
+    );
+    expect(long.map((r) => [r.code, r.severity])).toEqual([
+      ['waiters-stuck', 'warning'],
+      ['long-wait', 'warning'],
+    ]);
   });
 
   it('health: corrupt on a violation, degraded on a warning, info alone stays healthy', () => {

@@ -300,7 +300,7 @@ describe('diagnose in chunks (chunkSize)', () => {
     expect(chunked.timing.snapshotCalls).toBeGreaterThan(1);
     expect(atomic.integrity).toMatchObject({
       consistency: 'atomic',
-      checked: ['INV-1', 'INV-2', 'INV-3', 'INV-4'],
+      checked: ['INV-1', 'INV-2', 'INV-3', 'INV-4', 'WAIT-1', 'WAIT-2', 'WAIT-3'],
     });
     expect(atomic.timing.snapshotCalls).toBe(1);
   });

@@ -65,6 +65,8 @@ describe('npm run demo', () => {
   it('detects no double allocation', () => {
     expect(summaryNumber(run.stdout, 'double allocations')).toBe(0);
     expect(summaryNumber(run.stdout, 'live leases taken')).toBe(0);
+    expect(summaryNumber(run.stdout, 'fences issued')).toBeGreaterThan(0);
+    expect(summaryNumber(run.stdout, 'fences repeated')).toBe(0);
   });
 
   it('finds no invariant violation in any snapshot', () => {

@@ -9,6 +9,7 @@ const HEALTH_VALUE = { healthy: 0, degraded: 1, corrupt: 2 } as const;
 
 export class PoolMetrics {
   readonly registry = new Registry();
+  private readonly priorities = new Map<string, string[]>();
   private readonly keys = this.gauge('redis_allocator_pool_keys', 'Pool keys by state', ['pool', 'state']);
   private readonly health = this.gauge(
     'redis_allocator_pool_health',
@@ -23,6 +24,20 @@ export class PoolMetrics {
   private readonly leases = this.gauge('redis_allocator_leases', 'Locked pool keys (held and quarantined)', [
     'pool',
   ]);
+  private readonly waiters = this.gauge('redis_allocator_waiters', 'Queued waiters by priority', [
+    'pool',
+    'priority',
+  ]);
+  private readonly oldestWait = this.gauge(
+    'redis_allocator_oldest_wait_seconds',
+    'Observed wait of the oldest queued waiter (a lower bound: counted from the first report that saw it)',
+    ['pool'],
+  );
+  private readonly fence = this.gauge(
+    'redis_allocator_fence',
+    'The pool fence counter: fence of the latest exclusive allocation',
+    ['pool'],
+  );
   private readonly bindings = this.gauge(
     'redis_allocator_bindings',
     'Soft bindings seen by the bounded scan',
@@ -62,6 +77,15 @@ export class PoolMetrics {
       this.health.set({ pool }, HEALTH_VALUE[report.health]);
       this.violations.set({ pool }, report.integrity.violations.length);
       this.leases.set({ pool }, report.leases.count);
+      // A priority that emptied must read 0, not keep its last count: drop the pool's series first.
+      for (const priority of this.priorities.get(pool) ?? []) this.waiters.remove({ pool, priority });
+      const priorities = Object.keys(report.waiters.byPriority);
+      for (const priority of priorities)
+        this.waiters.set({ pool, priority }, report.waiters.byPriority[priority] ?? 0);
+      this.waiters.set({ pool, priority: 'all' }, report.waiters.count);
+      this.priorities.set(pool, priorities);
+      this.oldestWait.set({ pool }, report.waiters.oldestWaitSeconds);
+      this.fence.set({ pool }, report.identity.fence);
       this.bindings.set({ pool, kind: 'total' }, report.bindings.total);
       this.bindings.set({ pool, kind: 'stale' }, report.bindings.stale);
       this.orphans.set({ pool }, report.orphans.count);

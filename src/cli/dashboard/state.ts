@@ -8,6 +8,8 @@ export interface HistoryPoint {
   readonly free: number;
   readonly held: number;
   readonly quarantined: number;
+  /** Queued waiters. */
+  readonly waiting: number;
   /** Script calls per second on the server (every allocator operation is one); null on the first. */
   readonly scriptsPerSecond: number | null;
 }
@@ -34,12 +36,13 @@ export class DashboardHistory {
     const pools = outcomes.map((outcome) => {
       const history = this.points.get(outcome.poolKey) ?? [];
       if (outcome.report !== undefined) {
-        const { pool, pressure } = outcome.report;
+        const { pool, pressure, waiters } = outcome.report;
         history.push({
           t: now,
           free: pool.free,
           held: pool.held,
           quarantined: pool.quarantined,
+          waiting: waiters.count,
           scriptsPerSecond: pressure?.scriptCallsPerSecond ?? null,
         });
         if (history.length > HISTORY_POINTS) history.splice(0, history.length - HISTORY_POINTS);

@@ -3,6 +3,7 @@
 --
 -- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
 -- KEYS[4]  waiter queue (sorted set; optional)    KEYS[5]  ticket data (hash; optional)
+-- KEYS[6]  fence counter (string; optional, with KEYS[4..5])
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  "1" = also return each lock's value (the holder's token); absent or "0" = not
 -- ARGV[3]  optional HSCAN cursor: read one chunk from it instead of the whole hash
@@ -19,6 +20,7 @@
 --          ticket1, data1, …; mailboxes the flat list instance1, {message, …}, …; lockValues the
 --          lock value of each entry read, in order ("" = none), only while someone waits or a
 --          hand-off is undelivered (else empty). O(pool + waiters).
+--          With KEYS[6], an eleventh: the fence counter's value (false when never set).
 
 local rcall = redis.call
 local lockPrefix = ARGV[1]
@@ -78,4 +80,6 @@ for i = 2, #mailboxes, 2 do waiting = waiting or #mailboxes[i] > 0 end
 if waiting then
   for i = 1, #all, 2 do lockValues[#lockValues + 1] = rcall('GET', lockPrefix .. all[i]) or '' end
 end
-return { head, tail, time[1], time[2], entries, nextCursor or false, queue, tickets, mailboxes, lockValues }
+local fence = false
+if KEYS[6] then fence = rcall('GET', KEYS[6]) end
+return { head, tail, time[1], time[2], entries, nextCursor or false, queue, tickets, mailboxes, lockValues, fence }
