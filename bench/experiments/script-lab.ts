@@ -73,11 +73,14 @@ interface Lab {
 }
 const DEFAULT_CALL: Record<keyof Variant, { keys: string[]; args: string[] }> = {
   malloc: {
-    keys: ['pool', 'head', 'tail', 'gcCursor', 'gcGate'],
+    keys: ['pool', 'head', 'tail', 'gcCursor', 'gcGate', 'fence', 'deadlines'],
     args: ['lockPrefix', 'shared', 'ttl', 'count', 'tokens'],
   },
-  free: { keys: ['pool', 'head', 'tail'], args: ['lockPrefix', 'lifetime', 'keys'] },
-  release: { keys: ['pool', 'head', 'tail'], args: ['lockPrefix', 'lifetime', 'pairs'] },
+  free: { keys: ['pool', 'head', 'tail', 'deadlines'], args: ['lockPrefix', 'lifetime', 'keys'] },
+  release: {
+    keys: ['pool', 'head', 'tail', 'deadlines'],
+    args: ['lockPrefix', 'lifetime', 'cooldown', 'pairs'],
+  },
 };
 function callOf(source: string, op: keyof Variant) {
   const m = /^-- lab-call: keys=(\S*) args=(\S*)/m.exec(source);
@@ -90,10 +93,11 @@ const POOL = 1000;
 for (const name of names) {
   const allocator = new RedisAllocator(client, `lab:${name}`);
   await fillPool(allocator, resourceKeys(POOL));
-  const { pool, head, tail, gcCursor, gcGate, lockPrefix, bindPrefix } = allocator.redisKeys;
+  const { pool, head, tail, gcCursor, gcGate, fence, deadlines, lockPrefix, bindPrefix } =
+    allocator.redisKeys;
   const v = variants[name]!;
   labs[name] = {
-    keys: { pool, head, tail, gcCursor, gcGate },
+    keys: { pool, head, tail, gcCursor, gcGate, fence, deadlines },
     call: {
       malloc: callOf(v.malloc, 'malloc'),
       free: callOf(v.free, 'free'),
@@ -122,6 +126,7 @@ function argv(
     gcCount: 0,
     gcGate: 0,
     lifetime: '',
+    cooldown: 0,
     key: call.key ?? '',
   };
   const { keys, args } = lab.call[op];
@@ -204,7 +209,8 @@ async function measure(name: string, mode: 'free' | 'release'): Promise<[number,
     }
     got = ((await p.exec()) ?? []).flatMap(([error, value]) => {
       if (error) throw error;
-      return Array.isArray(value) ? value : [value];
+      // Fenced mallocs answer { fence, key… }: the keys are the strings.
+      return (Array.isArray(value) ? value : [value]).filter((v) => typeof v === 'string');
     });
   });
   for (let i = 0; i < batch; i++) {

@@ -253,6 +253,41 @@ describe('prompt return', () => {
     }
   }, 60_000);
 
+  it('stale index entries of released keys do not hold back an expired lease behind them', async () => {
+    // Release and free leave their keys in the index; the pop drops those entries lazily. 5 000 of
+    // them fall due before the lease: popped 100 per gated malloc (0.1 s) they would hold it back
+    // 5 s; a pop looks past stale entries, so it still returns within about a second.
+    const allocator = new RedisAllocator(redis, uniquePrefix('holding-stale'), {
+      policy: new DefaultRedisAllocatorPolicy(),
+    });
+    const keys = Array.from({ length: 5100 }, (_, i) => `r${String(i).padStart(6, '0')}`);
+    for (let i = 0; i < keys.length; i += 5000) await allocator.extend(keys.slice(i, i + 5000));
+    const { pool: poolKey, lockPrefix, deadlines } = allocator.redisKeys;
+    try {
+      const lost = (await allocator.malloc({ timeout: 1 }))!;
+      // The entries 5 000 released keys leave behind, due before the lease's own.
+      const stale = keys.slice(100).flatMap((key) => [0, key]);
+      await redis.zadd(deadlines, ...(stale as [number, string]));
+      while ((await redis.exists(lockPrefix + lost.key)) === 1) await sleep(0.05);
+      const expiredAt = performance.now();
+      let back = 0;
+      while (performance.now() < expiredAt + 15_000) {
+        const other = await allocator.malloc({ timeout: 30 });
+        await other?.release();
+        const entry = await redis.hget(poolKey, lost.key);
+        if (entry !== null && !entry.startsWith('#ALLOCATED')) {
+          back = performance.now();
+          break;
+        }
+        await sleep(0.05);
+      }
+      expect(back, 'the expired lease never returned').toBeGreaterThan(0);
+      expect((back - expiredAt) / 1000).toBeLessThan(2.5);
+    } finally {
+      await redis.del(poolKey, deadlines);
+    }
+  }, 60_000);
+
   it('a quarantine that ended returns through the deadline index too', async () => {
     const allocator = await pool(['a', 'b']);
     const obj = (await allocator.malloc({ timeout: 30 }))!;

@@ -22,8 +22,9 @@
  *
  * Leases (DESIGN.md §11). Every exclusive allocation (malloc, acquireKey) takes the next fence of
  * the pool. The deadline index holds the keys whose timed lock malloc, acquireKey, renew or a
- * cooldown release recorded; release and freeKeys take keys out; a re-scored or dropped entry
- * follows the deadline pop. An index entry is "due" only after the emulated `deadlinePasses`
+ * cooldown release recorded; release and freeKeys leave a freed key's entry in place (the index is
+ * cleaned lazily), and the deadline pop drops an entry whose key is free or gone, re-scores one
+ * whose timed lock is still there. An index entry is "due" only after the emulated `deadlinePasses`
  * (real deadlines are >= 120 s away); due keys are popped in member order (their scores are equal)
  * by GC and by a malloc that finds the free list empty, before the HSCAN pass.
  *
@@ -264,8 +265,7 @@ export class AllocatorModel {
       if (entry !== undefined && lifetime !== undefined) entry.expiry = expiryIn(lifetime, now);
       return true;
     }
-    this.locks.delete(lease.key);
-    this.deadlines.delete(lease.key);
+    this.locks.delete(lease.key); // its deadline entry stays (stale) until the pop drops it
     this.returnToFreeList(lease.key, lifetime, now);
     return true;
   }
@@ -283,12 +283,10 @@ export class AllocatorModel {
   /** Administrative free: drops each lock, returns allocated members to the tail. */
   freeKeys(keys: readonly string[], lifetime: number | undefined, now: number): void {
     this.clock = now;
-    // Every lock (and deadline) goes first, then each key returns once, in order: a key handed to
-    // a waiter by this call keeps the waiter's lock even when the key is named twice.
-    for (const key of keys) {
-      this.locks.delete(key);
-      this.deadlines.delete(key);
-    }
+    // Every lock goes first (deadline entries stay, stale, until the pop drops them), then each
+    // key returns once, in order: a key handed to a waiter by this call keeps the waiter's lock
+    // even when the key is named twice.
+    for (const key of keys) this.locks.delete(key);
     for (const key of new Set(keys)) this.returnToFreeList(key, lifetime, now);
   }
 
@@ -349,32 +347,37 @@ export class AllocatorModel {
   }
 
   /**
-   * The deadline pop: due keys in member order, at most `limit`. A key still locked (timed) is
+   * The deadline pop: due keys in member order, `limit` at a time, up to ten batches while fewer
+   * than `limit` came back. A key still locked (timed) is
    * re-scored (no longer due); a permanent lock or no lock takes it out of the index, and an
    * allocated member without a lock goes back to the free list (or leaves the pool if expired).
    */
   private returnDue(limit: number, now: number): number {
-    const due = [...this.deadlines]
-      .filter(([, isDue]) => isDue)
-      .map(([key]) => key)
-      .sort()
-      .slice(0, limit);
     let returned = 0;
-    for (const key of due) {
-      const lock = this.locks.get(key);
-      if (lock !== undefined && !lock.permanent) {
-        this.deadlines.set(key, false);
-        continue;
+    // Up to ten batches of `limit` due entries while few keys came back (stale entries).
+    for (let round = 0; round < 10; round++) {
+      const due = [...this.deadlines]
+        .filter(([, isDue]) => isDue)
+        .map(([key]) => key)
+        .sort()
+        .slice(0, limit);
+      for (const key of due) {
+        const lock = this.locks.get(key);
+        if (lock !== undefined && !lock.permanent) {
+          this.deadlines.set(key, false);
+          continue;
+        }
+        this.deadlines.delete(key);
+        const entry = this.entries.get(key);
+        if (lock !== undefined || entry === undefined || entry.free) continue;
+        if (isExpired(entry, now)) {
+          this.entries.delete(key);
+        } else {
+          this.comeBack(key, entry.expiry); // waiters first, as after a release
+          returned++;
+        }
       }
-      this.deadlines.delete(key);
-      const entry = this.entries.get(key);
-      if (lock !== undefined || entry === undefined || entry.free) continue;
-      if (isExpired(entry, now)) {
-        this.entries.delete(key);
-      } else {
-        this.comeBack(key, entry.expiry); // waiters first, as after a release
-        returned++;
-      }
+      if (due.length < limit || returned >= limit) break;
     }
     return returned;
   }

@@ -307,4 +307,53 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/diagnostics/waiting-invariants.test.ts'],
     catchingTest: 'WAIT-2',
   },
+  // ---- holding a lease (issue 10) -----------------------------------------------------------
+  {
+    id: 'malloc-fence-not-taken',
+    bug: 'malloc reads the fence counter instead of taking the next fence (two allocations share one)',
+    file: 'src/scripts/allocator/malloc.lua',
+    find: "return { rcall('INCRBY', KEYS[6], #out) - #out + 1, unpack(out) }",
+    replace: "return { tonumber(rcall('GET', KEYS[6]) or '0') + 1, unpack(out) }",
+    tests: ['test/allocator/holding.test.ts'],
+    catchingTest: 'strictly increase per pool',
+    build: true, // holding.test.ts runs a fixture that imports dist/
+  },
+  {
+    id: 'deadline-pop-finds-nothing-due',
+    bug: 'the deadline pop never returns a due key (only the HSCAN pass would, a whole pass later)',
+    file: 'src/scripts/includes/pool-edit.lua',
+    find: "rcall('ZRANGEBYSCORE', deadlinesKey, '-inf', nowMs,",
+    replace: "rcall('ZRANGEBYSCORE', deadlinesKey, '-inf', 0,",
+    tests: ['test/allocator/holding.test.ts'],
+    catchingTest: 'at 100 000 keys',
+    build: true, // holding.test.ts runs a fixture that imports dist/
+  },
+  {
+    id: 'deadline-pop-one-batch',
+    bug: 'the deadline pop stops after one batch of stale entries (released keys hold an ended lease back)',
+    file: 'src/scripts/includes/pool-edit.lua',
+    find: '  for _ = 1, 10 do',
+    replace: '  for _ = 1, 1 do',
+    tests: ['test/allocator/holding.test.ts'],
+    catchingTest: 'stale index entries',
+    build: true, // holding.test.ts runs a fixture that imports dist/
+  },
+  {
+    id: 'keep-alive-deadline-never-fires',
+    bug: "keep-alive's local deadline never reports the loss ('unreachable' while Redis is paused)",
+    file: 'src/allocator/lease-keeper.ts',
+    find: '      if (lease.deadline <= now) {',
+    replace: '      if (lease.deadline <= now && now < 0) {',
+    tests: ['test/allocator/keep-alive.test.ts'],
+    catchingTest: 'abort with unreachable',
+  },
+  {
+    id: 'keep-alive-ignores-taken',
+    bug: "a renewal answered 'taken' counts as renewed: the holder keeps acting on a key someone else holds",
+    file: 'src/allocator/lease-keeper.ts',
+    find: "else if (outcome === 'taken') this.#lose(lease, 'taken', 'another value holds the lock');",
+    replace: "else if (outcome === 'taken') this.confirmed(lease, sentAt);",
+    tests: ['test/allocator/keep-alive.test.ts'],
+    catchingTest: 'reports taken',
+  },
 ];

@@ -1,7 +1,8 @@
 -- release: free leases only while the caller's owner token still holds each lock.
 --
 -- KEYS[1]  pool hash    KEYS[2]  head pointer    KEYS[3]  tail pointer
--- KEYS[4]  deadline index (sorted set, score = Unix ms at which a key's lock ends)
+-- KEYS[4]  deadline index (sorted set, score = Unix ms at which a key's lock ends); written only
+--          with a cooldown (a freed key's entry is left for the deadline pop to drop)
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  new lifetime in whole seconds; "" = keep each entry's expiry, "0" = never expires
 -- ARGV[3]  cooldown in milliseconds, "0" = none. With a cooldown the released keys rest under a
@@ -15,8 +16,10 @@
 --          A freed key goes to the first live queued waiter first (pool.lua handOff); a cooling
 --          key does so when the deadline pop returns it.
 --
--- Any number of pairs costs the same seven commands: MGET of the locks, DEL of the ones still
--- ours, ZREM of their deadlines, then returnToFreeList's four.
+-- Any number of pairs costs the same six commands: MGET of the locks, DEL of the ones still ours,
+-- then returnToFreeList's four. Freed keys stay in the deadline index: a ZREM here cost every
+-- release about 1 µs, and the deadline pop drops an entry whose key it finds free (pool-edit.lua
+-- returnDue), so the index holds at most one (possibly stale) member per key.
 
 -- @include pool
 
@@ -57,7 +60,6 @@ if #items > 0 then
     end
   else
     rcall('DEL', unpack(ours))
-    rcall('ZREM', KEYS[4], unpack(items))
     returnToFreeList(items, newExpiry, true)
   end
 end

@@ -176,34 +176,50 @@ end
 -- The deadline pop: returns up to `limit` keys whose deadline (deadlinesKey, score = Unix ms) has
 -- passed, through the same path as a release (returnToFreeList, offering them to queued waiters
 -- first), so whatever release does for a returning key happens here too. Its condition is that
--- of a GC reclaim (allocated entry, no lock), so a stale index entry is harmless: a lock still there (renewed by a peer that does not
--- index, or in its last millisecond: PTTL 0) is looked at again when it ends, a lock without
--- expiry or a key already free just leaves the index, and an entry whose own lifetime ended leaves
--- the pool as in GC. Returns the number of keys put back or handed to waiters.
+-- of a GC reclaim (allocated entry, no lock), so a stale index entry is harmless, and stale entries
+-- are expected: release and free leave their keys in the index (it is cleaned here, lazily). A
+-- lock still there (the key was allocated again, renewed by a peer that does not index, cooling,
+-- or in its last millisecond: PTTL 0) is re-scored to the lock's end, a lock without expiry or a
+-- key already free (released) or gone just leaves the index, and an entry whose own lifetime
+-- ended leaves the pool as in GC. Returns the number of keys put back or handed to waiters (about
+-- `limit`; up to ten batches of `limit` entries are looked at). Calls per batch: ZRANGEBYSCORE,
+-- MGET, HMGET, one ZREM, returnToFreeList's four, and a PTTL per key still locked.
 local function returnDue(deadlinesKey, limit)
-  local time = rcall('TIME')
-  local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-  local due = rcall('ZRANGEBYSCORE', deadlinesKey, '-inf', nowMs, 'LIMIT', 0, limit)
+  now()
   local returned = 0
-  for i = 1, #due do
-    local item = due[i]
-    local pttl = rcall('PTTL', lockPrefix .. item)
-    if pttl >= 0 then
-      rcall('ZADD', deadlinesKey, nowMs + math.max(pttl, 1), item)
-    else
-      rcall('ZREM', deadlinesKey, item)
-      local value = pttl == -2 and rcall('HGET', poolKey, item)
-      if value then
-        local prev, _, expiry = decode(value)
-        if prev == ALLOCATED then
-          if isExpired(expiry) then
+  -- Stale entries do not count against the limit: a pop that found few keys to return looks at
+  -- up to ten batches, so a burst of releases cannot hold back an ended lease behind it.
+  for _ = 1, 10 do
+    local due = rcall('ZRANGEBYSCORE', deadlinesKey, '-inf', nowMs, 'LIMIT', 0, limit)
+    if #due == 0 then break end
+    -- One MGET and one HMGET for the batch: most due entries are stale (a released key) and cost
+    -- no further call; only a key still locked is asked its PTTL.
+    local locks = {}
+    for i = 1, #due do locks[i] = lockPrefix .. due[i] end
+    local held = rcall('MGET', unpack(locks))
+    local values = rcall('HMGET', poolKey, unpack(due))
+    local gone, back = {}, {}
+    for i = 1, #due do
+      local item = due[i]
+      local pttl = held[i] and rcall('PTTL', locks[i]) or -2
+      if pttl >= 0 then
+        rcall('ZADD', deadlinesKey, nowMs + math.max(pttl, 1), item)
+      else
+        gone[#gone + 1] = item
+        local value = pttl == -2 and values[i]
+        if value and sub(value, 1, 24) == ALLOCATED_PREFIX then
+          if isExpired(sub(value, 25)) then
             rcall('HDEL', poolKey, item)
           else
-            returned = returned + returnToFreeList({ item }, nil, true)
+            back[#back + 1] = item
           end
         end
       end
     end
+    -- Before the returns: a key handed to a waiter is indexed anew by handOff.
+    if #gone > 0 then rcall('ZREM', deadlinesKey, unpack(gone)) end
+    if #back > 0 then returned = returned + returnToFreeList(back, nil, true) end
+    if #due < limit or returned >= limit then break end
   end
   return returned
 end

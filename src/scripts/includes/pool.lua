@@ -36,9 +36,15 @@ local find, sub = string.find, string.sub
 local ALLOCATED_PREFIX = '#ALLOCATED||#ALLOCATED||'
 
 -- Server time in whole seconds, read at most once per script call (only expiring entries need it).
-local nowCache
+-- The same TIME reply also gives nowMs (Unix ms, valid after a call to now()): a script that needs
+-- both (an expiring entry and a deadline) pays one TIME, not two.
+local nowCache, nowMs
 local function now()
-  if not nowCache then nowCache = tonumber(rcall('TIME')[1]) end
+  if not nowCache then
+    local time = rcall('TIME')
+    nowCache = tonumber(time[1])
+    nowMs = nowCache * 1000 + math.floor(tonumber(time[2]) / 1000)
+  end
   return nowCache
 end
 
@@ -48,12 +54,14 @@ local COOLING = '#cooldown'
 
 -- Records in the deadline index (sorted set deadlinesKey, score = Unix ms at which a key's lock
 -- ends) that the locks of items end ttlMs from now, in one ZADD, so the deadline pop returns them
--- promptly; a lock without expiry (ttlMs 0) has no deadline. The index only speeds up GC: an
--- entry that outlives its lease is harmless (the pop checks the lock).
+-- promptly; a lock without expiry (ttlMs 0) has no deadline. The index only speeds up GC and is
+-- kept lazily: release and free do not remove their keys (ZADD overwrites, so it holds at most one
+-- member per key), and the pop drops or re-scores an entry whose key is free or whose lock now
+-- ends later (pool-edit.lua returnDue).
 local function scheduleReturn(deadlinesKey, items, ttlMs)
   if ttlMs > 0 then
-    local time = rcall('TIME')
-    local at = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + ttlMs
+    now()
+    local at = nowMs + ttlMs
     local args = {}
     for i = 1, #items do
       args[2 * i - 1] = at
@@ -102,9 +110,8 @@ local function handOff(item, expiry)
       if token ~= '' then
         if ttl > 0 then
           rcall('SET', lockPrefix .. item, token, 'PX', ttl)
-          local time = rcall('TIME')
-          local at = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + ttl
-          rcall('ZADD', base .. '|pool|deadlines', at, item)
+          now()
+          rcall('ZADD', base .. '|pool|deadlines', nowMs + ttl, item)
         else
           rcall('SET', lockPrefix .. item, token)
           rcall('ZREM', base .. '|pool|deadlines', item) -- a lock without expiry has no deadline
