@@ -122,7 +122,13 @@ describe('keep-alive crash stress checks', () => {
       await allocator.extend(['a']); // one key: the holders take turns on it
       const children: ChildProcess[] = [];
       for (let i = 0; i < count; i++) children.push(await spawnWorker(prefix, `worker-${i}`, fault));
-      await sleep(1);
+      // Pause only once the first worker holds the key: on a loaded machine start-up alone can take
+      // longer than a fixed delay, and a pause before the first hold proves nothing.
+      const started = Date.now();
+      while (!(await redis.exists(allocator.redisKeys.lockPrefix + 'a')) && Date.now() - started < 15_000) {
+        await sleep(0.05);
+      }
+      await sleep(0.3);
       if (pause) {
         children[0]!.kill('SIGSTOP');
         await sleep(PAUSE);
