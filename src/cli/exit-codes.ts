@@ -1,4 +1,4 @@
-/** Exit codes of `redis-allocator` (documented in `--help` and docs/seeing-the-pool.md). */
+/** Exit codes of `redis-allocator` (documented in `--help` and the README, "Seeing the pool"). */
 export const EXIT = {
   /** Every pool is healthy or degraded. */
   ok: 0,
