@@ -13,16 +13,16 @@ assert.ok(lease !== null);
 await new Promise((resolve) => setTimeout(resolve, 4000));
 assert.equal(lease.signal.aborted, false); // still ours after more than its timeout
 
-// Someone takes the key (here: an administrative free and a new malloc). The next renewal finds
-// another token in the lock: the signal aborts with a typed reason, and `lost` resolves.
-await proxies.freeKeys([lease.key]);
-await proxies.mallocKey({ timeout: 60 });
+// Someone else takes the key (here: its lock is overwritten in one command, as a stale process or
+// an operator could). The next renewal finds another value in the lock: the signal aborts with a
+// typed reason, and `lost` resolves.
+await proxies.update(lease.key, { value: 'someone-else', timeout: 60 });
 const lost = await lease.lost;
 assert.ok(lost instanceof LeaseLostError);
 assert.equal(lost.reason, 'taken');
 assert.equal(lease.signal.reason, lost);
 
-await proxies.freeKeys([lease.key]); // the other holder's lease, so a re-run starts clean
+await proxies.freeKeys([lease.key]); // drop the other lock, so a re-run starts clean
 await proxies.clear();
 await proxies.close(); // stops this allocator's keep-alive timer and ends its waits (timers never hold the process anyway)
 await redis.quit();
