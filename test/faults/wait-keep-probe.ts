@@ -74,7 +74,8 @@ export class WaitKeepProbe {
     findings: [],
   };
   #pending = new Set<Promise<void>>();
-  #unsettled = 0;
+  /** Each unsettled waiter's wait deadline (performance.now() ms): its ticket is live until then. */
+  #unsettled = new Map<symbol, number>();
   #held: Held[] = [];
   #aborts: AbortController[] = [];
 
@@ -108,7 +109,7 @@ export class WaitKeepProbe {
       this.#startWaiter(WAITERS - i, controller.signal, hang);
     }
     const deadline = performance.now() + 2000;
-    while (performance.now() < deadline && (await this.#queued()) < this.#unsettled) await pause(20);
+    while (performance.now() < deadline && (await this.#queued()) < this.#unsettled.size) await pause(20);
   }
 
   /** After a fault: the checks, then a release (hand-off), an abort and a wait left to run out. */
@@ -119,9 +120,14 @@ export class WaitKeepProbe {
     const { waiters, lockPrefix } = allocatorKeys(this.prefix, 'allocator');
     await this.sabotage.tamper?.(this.admin, { waiters, lockPrefix });
     const servedBefore = this.figures.served;
+    // Only waiters whose wait has not run out must still be queued: a ticket past its deadline is
+    // pruned by Redis while its caller may not have settled yet (its last call can still be in flight
+    // after a long crash). The server's deadline is at least sentAt + wait, so one still ahead of
+    // `readAt` cannot have been pruned.
+    const readAt = performance.now();
     const queued = await this.#retry(() => this.#queued());
-    const pending = this.#unsettled;
-    const lost = this.#held.filter((held) => held.obj.signal.aborted).length;
+    const pending = [...this.#unsettled.values()].filter((deadline) => deadline > readAt).length;
+    const resumedBefore = this.figures.resumed;
     const locks = await this.#retry(() =>
       this.#held.length === 0
         ? Promise.resolve([])
@@ -142,12 +148,14 @@ export class WaitKeepProbe {
       }
     });
     // Every pending waiter is queued, except those a hand-off already took out (they are served
-    // within moments: a key an earlier round released, or one a lost lease let go).
+    // within moments). A hand-off needs a key not under a renewing lease of this round: one a lost
+    // lease let go, or one an earlier round's release left to expire while Redis was down.
+    const keysOut = PROBE_KEYS - (this.figures.resumed - resumedBefore);
     await pause(500);
     const handedOff = this.figures.served - servedBefore;
-    if (queued + lost + handedOff < pending)
+    if (queued + keysOut + handedOff < pending)
       this.figures.findings.push(
-        `${pending} waiters pending but ${queued} queued (${lost} leases lost, ${handedOff} served since)`,
+        `${pending} waiters pending but ${queued} queued (${keysOut} keys out of renewing leases, ${handedOff} served since)`,
       );
     const [first, ...rest] = this.#held;
     this.#held = [];
@@ -171,8 +179,9 @@ export class WaitKeepProbe {
 
   #startWaiter(priority: number, signal: AbortSignal, hang: boolean): void {
     this.figures.waiters++;
-    this.#unsettled++;
     const sentAt = performance.now();
+    const id = Symbol('waiter');
+    this.#unsettled.set(id, sentAt + WAIT_SECONDS * 1000);
     let bound: ReturnType<typeof setTimeout> | undefined;
     const malloc = hang
       ? new Promise<null>(() => undefined)
@@ -199,7 +208,7 @@ export class WaitKeepProbe {
       }, SETTLE_BOUND_MS);
     });
     this.#track(
-      Promise.race([call.finally(() => this.#unsettled--), hung]).finally(() => clearTimeout(bound)),
+      Promise.race([call.finally(() => this.#unsettled.delete(id)), hung]).finally(() => clearTimeout(bound)),
     );
   }
 
