@@ -14,9 +14,10 @@ assert.deepEqual(
   { total: report.pool.total, free: report.pool.free, held: report.pool.held },
   { total: 3, free: 2, held: 1 },
 );
-// Who holds what: the lease's key, its holder (the lock's owner token) and the seconds left.
+// Who holds what: the lease's key, its holder (the lock's owner token), its fence, the seconds left.
 assert.equal(report.leases.samples[0]?.key, '10.0.0.1:3128');
 assert.equal(report.leases.samples[0]?.holder, lease.token);
+assert.equal(report.leases.samples[0]?.fence, lease.fence);
 assert.ok(report.leases.samples[0]!.secondsLeft! <= 60);
 assert.equal(report.bindings.total, 1); // crawler-1 → 10.0.0.1:3128, not stale: its holder uses it
 

@@ -15,7 +15,7 @@ assert.deepEqual(await apiKeys.getFreeList(), ['key-B']);
 
 // Diagnostics tell a resting key from a held one by its lock value.
 const lockValue = await redis.get(`${apiKeys.redisKeys.lockPrefix}key-A`);
-assert.deepEqual(describeLock(lockValue ?? ''), { state: 'cooling', holder: null });
+assert.deepEqual(describeLock(lockValue ?? ''), { state: 'cooling', holder: null, fence: null });
 
 await new Promise((resolve) => setTimeout(resolve, 1200));
 assert.equal(await apiKeys.mallocKey({ timeout: 30 }), 'key-B');

@@ -43,18 +43,32 @@ export function ownerToken(holder: string = processHolder()): string {
   return `${holder}:${randomBytes(9).toString('base64url')}`;
 }
 
+/**
+ * The lock value of an exclusive allocation: the owner token and the fence the script gave it,
+ * `<token>@<fence>` (pool.lua header). The lease's `token` is this whole value: renew, release and
+ * free compare it. A shared-mode rotation (token `""`) holds no lock and stays `""`.
+ */
+export function fencedToken(token: string, fence: number): string {
+  return token === '' ? '' : `${token}@${fence}`;
+}
+
 /** What a lock value says about its key. */
 export interface LockDescription {
   /** `held` by an allocation, `cooling` after `release({ cooldown })`, `quarantined` (shared mode). */
   readonly state: 'held' | 'cooling' | 'quarantined';
   /** Who holds it (`<host>:<pid>` or the `holder` label); `null` for markers and foreign values. */
   readonly holder: string | null;
+  /** The lease's fence (`<token>@<fence>`); `null` for markers and values without one (Python peers). */
+  readonly fence: number | null;
 }
 
 /** Reads a lock value written by this library (or a Python peer, whose holder is unknown). */
 export function describeLock(value: string): LockDescription {
-  if (value === COOLDOWN_LOCK_VALUE) return { state: 'cooling', holder: null };
-  if (value === QUARANTINE_LOCK_VALUE) return { state: 'quarantined', holder: null };
+  if (value === COOLDOWN_LOCK_VALUE) return { state: 'cooling', holder: null, fence: null };
+  if (value === QUARANTINE_LOCK_VALUE) return { state: 'quarantined', holder: null, fence: null };
   const cut = value.lastIndexOf(':');
-  return { state: 'held', holder: cut > 0 ? value.slice(0, cut) : null };
+  // The random part after the last ":" is base64url: an "@" there can only start the fence.
+  const at = value.indexOf('@', cut + 1);
+  const fence = at > cut && /^\d+$/.test(value.slice(at + 1)) ? Number(value.slice(at + 1)) : null;
+  return { state: 'held', holder: cut > 0 ? value.slice(0, cut) : null, fence };
 }

@@ -20,7 +20,7 @@ import { meterHooks } from '../metrics/open-telemetry.js';
 import { toCooldownMs, toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeout.js';
 import { Coalescer } from './coalescer.js';
 import { confirmLeases } from './durable-leases.js';
-import { assertHolder, ownerToken } from './holder.js';
+import { assertHolder, fencedToken, ownerToken } from './holder.js';
 import { allocatorScripts as scripts } from './scripts.js';
 import { parseWaitOptions, type WaitRequest } from './waiting/options.js';
 import { WaitingRoom } from './waiting/waiting-room.js';
@@ -41,10 +41,12 @@ interface ReleaseBatch {
   cooldownMs: number;
 }
 
-/** A key and its fence, as one caller of a (possibly coalesced) malloc gets them. */
+/** A key, its fence and its lock value, as one caller of a (possibly coalesced) malloc gets them. */
 interface Granted {
   key: string;
   fence: number;
+  /** The lock value `<token>@<fence>` (fencedToken), `""` in shared mode. */
+  token: string;
 }
 
 /** The options every caller of one coalesced malloc shares. */
@@ -128,10 +130,7 @@ export class RedisAllocatorCore extends RedisLock {
         const granted = await this.#runMalloc(batch, tokens);
         // One WAIT confirms the whole batch; unconfirmed, every caller of it fails closed.
         if (this.durability !== undefined && granted.length > 0) {
-          await this.#confirmLeases(
-            granted.map(({ key }, i) => ({ key, token: tokens[i]! })),
-            started,
-          );
+          await this.#confirmLeases(granted, started);
         }
         return tokens.map((_, i) => granted[i] ?? null);
       });
@@ -263,14 +262,13 @@ export class RedisAllocatorCore extends RedisLock {
         const [first] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
         granted = first ?? null;
         // (A coalesced malloc is confirmed once per batch, in the coalescer's send.)
-        if (granted !== null && this.durability !== undefined)
-          await this.#confirmLeases([{ key: granted.key, token }], started);
+        if (granted !== null && this.durability !== undefined) await this.#confirmLeases([granted], started);
       }
     } catch (error) {
       this.hooks?.mallocEnds(null, begun, true);
       throw error;
     }
-    const lease = granted === null ? null : { key: granted.key, token, fence: granted.fence };
+    const lease = granted === null ? null : { key: granted.key, token: granted.token, fence: granted.fence };
     this.hooks?.mallocEnds(lease, begun, false);
     return lease;
   }
@@ -314,7 +312,8 @@ export class RedisAllocatorCore extends RedisLock {
           return 'queued';
         }
         if (Array.isArray(reply) && typeof reply[1] === 'string') {
-          const granted: Lease = { key: reply[1], token, fence: Number(reply[0]) };
+          const fence = Number(reply[0]);
+          const granted: Lease = { key: reply[1], token: fencedToken(token, fence), fence };
           if (this.durability !== undefined) await this.#confirmLeases([granted], started);
           return granted;
         }
@@ -340,9 +339,13 @@ export class RedisAllocatorCore extends RedisLock {
     tokens: readonly string[],
     binding: readonly (string | number)[] = [],
   ): Promise<Granted[]> {
-    // Reply { firstFence, key1, key2, … }: the i-th key's fence is firstFence + i - 1 (0 = shared).
+    // Reply { firstFence, key1, key2, … }: the i-th key's fence is firstFence + i - 1 (0 = shared),
+    // its lock value "<token>@<fence>".
     const [first, ...keys] = (await this.#runMallocReply(options, tokens, binding)) as [number, ...string[]];
-    return keys.map((key, i) => ({ key, fence: first === 0 ? 0 : Number(first) + i }));
+    return keys.map((key, i) => {
+      const fence = Number(first) === 0 ? 0 : Number(first) + i;
+      return { key, fence, token: fencedToken(tokens[i]!, fence) };
+    });
   }
 
   /** The malloc script call itself; its raw reply (a waiting call that queued answers 1). */
@@ -407,8 +410,9 @@ export class RedisAllocatorCore extends RedisLock {
       ),
     );
     if (fence <= 0) return null;
-    if (this.durability !== undefined) await this.#confirmLeases([{ key, token }], started);
-    return { key, token, fence };
+    const lease = { key, token: fencedToken(token, fence), fence };
+    if (this.durability !== undefined) await this.#confirmLeases([lease], started);
+    return lease;
   }
 
   /**

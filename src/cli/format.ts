@@ -29,9 +29,10 @@ export function formatReport(report: PoolReport): string {
     const rows = leases.samples.map((lease) => [
       lease.key,
       lease.holder,
+      lease.fence === null ? '-' : String(lease.fence),
       lease.secondsLeft === null ? 'never' : `${lease.secondsLeft.toFixed(1)} s`,
     ]);
-    lines.push(...table(['KEY', 'HOLDER', 'ENDS IN'], rows).map((row) => `    ${row}`));
+    lines.push(...table(['KEY', 'HOLDER', 'FENCE', 'ENDS IN'], rows).map((row) => `    ${row}`));
   }
   const priorities = Object.entries(waiters.byPriority)
     .sort((a, b) => Number(b[0]) - Number(a[0]))
@@ -40,7 +41,7 @@ export function formatReport(report: PoolReport): string {
   lines.push(
     `  waiters     ${waiters.count}` +
       (waiters.count > 0
-        ? `  (${priorities})  oldest waited ≥ ${waiters.oldestWaitSeconds.toFixed(1)} s`
+        ? `  (${priorities})  oldest waited ${waiters.oldestWaitSeconds.toFixed(1)} s`
         : '') +
       (waiters.undeliveredHandOffs > 0 ? `  undelivered hand-offs ${waiters.undeliveredHandOffs}` : ''),
   );
@@ -51,7 +52,7 @@ export function formatReport(report: PoolReport): string {
       w.instance,
       `${w.waitedSeconds.toFixed(1)} s`,
     ]);
-    lines.push(...table(['TICKET', 'PRIORITY', 'INSTANCE', 'WAITED ≥'], rows).map((row) => `    ${row}`));
+    lines.push(...table(['TICKET', 'PRIORITY', 'INSTANCE', 'WAITED'], rows).map((row) => `    ${row}`));
     if (waiters.truncated)
       lines.push(`    (showing ${waiters.samples.length} of ${waiters.count}, oldest first)`);
   }

@@ -1,5 +1,5 @@
 /** The sections of a report that come from the one atomic snapshot: integrity, counters, leases. */
-import { COOLDOWN_LOCK_VALUE } from '../allocator/holder.js';
+import { COOLDOWN_LOCK_VALUE, describeLock } from '../allocator/holder.js';
 import { checkInvariants, type InvariantId, reclaimableKeys } from './invariants.js';
 import type { IntegritySection, LeaseSample, LeasesSection, PoolCounters } from './report-types.js';
 import { isEntryExpired, type PoolSnapshot } from './snapshot.js';
@@ -90,6 +90,7 @@ export function leasesSection(snapshot: PoolSnapshot, sampleLimit: number): Leas
     leases.push({
       key: entry.key,
       holder: entry.lockValue ?? '',
+      fence: entry.lockValue ? describeLock(entry.lockValue).fence : null,
       secondsLeft: entry.lockTtlMs === -1 ? null : entry.lockTtlMs / 1000,
     });
   }

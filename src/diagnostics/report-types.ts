@@ -48,8 +48,7 @@ export interface IdentitySection {
   readonly exists: boolean;
   /**
    * The pool's fence counter (`P|S|pool|fence`): the fence of the latest exclusive allocation, 0
-   * before the first. A lease's own fence is not stored in Redis (only its holder knows it), so
-   * the report shows this counter, read in the same snapshot script.
+   * before the first, read in the same snapshot script. Each lease's own fence is in `leases`.
    */
   readonly fence: number;
 }
@@ -109,9 +108,9 @@ export interface WaiterSample {
   readonly priority: number;
   /** The allocator instance that waits (its mailbox gets the hand-off). */
   readonly instance: string;
-  /** Redis server time (Unix seconds) of the first report of this series that saw it queued. */
-  readonly firstSeen: number;
-  /** Seconds since `firstSeen`: a lower bound of its wait (the queue stores no enqueue time). */
+  /** Redis server time (Unix seconds, ms precision) at which it queued; `null` when its data is malformed. */
+  readonly queuedAt: number | null;
+  /** Seconds it has waited, on the Redis server's clock (`timestamp - queuedAt`). */
   readonly waitedSeconds: number;
 }
 
@@ -121,10 +120,7 @@ export interface WaitersSection {
   readonly count: number;
   /** Queued tickets by priority (keys are the priority as text). */
   readonly byPriority: Record<string, number>;
-  /**
-   * Seconds the oldest queued ticket has waited, at least: counted from the first report of the
-   * `previous` chain that saw it (0 in a single report). See `WaiterSample.waitedSeconds`.
-   */
+  /** Seconds the longest-waiting queued ticket has waited (all tickets, not only the samples). */
   readonly oldestWaitSeconds: number;
   /** Hand-offs in mailboxes not yet taken by their instance. */
   readonly undeliveredHandOffs: number;
@@ -138,6 +134,8 @@ export interface LeaseSample {
   readonly key: string;
   /** The lock's value: the holder's owner token (or `"quarantine"`, or a lock-API value). */
   readonly holder: string;
+  /** The lease's fence, from its lock value `<token>@<fence>`; `null` for a lock without one (a Python peer's, a marker). */
+  readonly fence: number | null;
   /** Seconds until the lease ends; `null` = never (a permanent lock). */
   readonly secondsLeft: number | null;
 }

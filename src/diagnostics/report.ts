@@ -117,7 +117,7 @@ async function buildSections(
     integrity: integritySection(snapshot, shared, limits.sampleLimit, snapshot.chunks > 1),
     pool,
     leases: leasesSection(snapshot, limits.sampleLimit),
-    waiters: waitersSection(snapshot, limits.sampleLimit, previous),
+    waiters: waitersSection(snapshot, limits.sampleLimit),
     bindings: await bindingsSection(connection, redisKeys, snapshot, limits),
     orphans: await orphansSection(connection, redisKeys, snapshot, limits),
     redis: redisFacts,

@@ -1,20 +1,22 @@
 /**
  * Invariants of the waiter queue (DESIGN.md §10), checked on the same atomic snapshot as the pool:
  * - WAIT-1 queue entries are well-formed: member `<15-digit arrival>|<ticket>`, integer score,
- *   ticket data `<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<name>` with the same arrival,
+ *   ticket data `<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<queuedAtMs>|<name>` with the
+ *   same arrival,
  *   and no ticket data without a queue entry (or the reverse); mailbox messages
  *   `<ticket>|<fence>|<token>|<key>` with an integer fence;
- * - WAIT-2 no live ticket also holds a key: a queued ticket's token is no key's lock value, and no
+ * - WAIT-2 no live ticket also holds a key: a queued ticket's token is in no key's lock value
+ *   (`<token>@<fence>`), and no
  *   queued ticket has a hand-off waiting in a mailbox;
  * - WAIT-3 no key is both free and handed off: a key whose undelivered hand-off still holds its
- *   lock with the hand-off's token is not on the free list.
+ *   lock with the hand-off's token and fence is not on the free list.
  */
 import type { PoolSnapshot } from './snapshot.js';
 
 export type WaitingInvariantId = 'WAIT-1' | 'WAIT-2' | 'WAIT-3';
 
 const MEMBER = /^(\d{15})\|(.+)$/s;
-const TICKET = /^(\d{15})\|([^|]*)\|([^|]*)\|(\d+)\|(\d+)\|/;
+const TICKET = /^(\d{15})\|([^|]*)\|([^|]*)\|(\d+)\|(\d+)\|(\d+)\|/;
 /** A mailbox message `<ticket>|<fence>|<token>|<key>` (pool.lua handOff; keys may hold "|"). */
 const HAND_OFF = /^([^|]+)\|(\d+)\|([^|]*)\|(.+)$/s;
 
@@ -50,7 +52,8 @@ export function checkWaitingInvariants(
   }
 
   for (const [key, value] of waiting.lockValues) {
-    const ticket = queuedTokens.get(value);
+    const at = value.lastIndexOf('@');
+    const ticket = queuedTokens.get(at < 0 ? value : value.slice(0, at));
     if (ticket !== undefined) report('WAIT-2', `queued ticket ${q(ticket)} also holds key ${q(key)}`);
   }
   for (const [instance, messages] of waiting.mailboxes) {
@@ -60,10 +63,10 @@ export function checkWaitingInvariants(
         report('WAIT-1', `mailbox of ${q(instance)} holds malformed hand-off ${q(message)}`);
         continue;
       }
-      const [, ticket, , token, key] = parts as unknown as [string, string, string, string, string];
+      const [, ticket, fence, token, key] = parts as unknown as [string, string, string, string, string];
       if (queued.has(ticket)) report('WAIT-2', `ticket ${q(ticket)} is queued and was handed ${q(key)}`);
       const entry = snapshot.entries.get(key);
-      if (token !== '' && entry !== undefined && !entry.allocated && waiting.lockValues.get(key) === token)
+      if (token !== '' && entry !== undefined && !entry.allocated && waiting.lockValues.get(key) === `${token}@${fence}`)
         report('WAIT-3', `key ${q(key)} is on the free list and handed off to ticket ${q(ticket)}`);
     }
   }

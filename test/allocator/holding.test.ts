@@ -146,10 +146,15 @@ describe('cooldown', () => {
     const cooling = (await allocator.malloc({ timeout: 30 }))!;
     const held = (await allocator.malloc({ timeout: 30, holder: 'report-job' }))!;
     expect(await allocator.free(cooling, { cooldown: 5 })).toBe(true);
-    expect(describeLock((await lockOf(allocator, cooling.key))!)).toEqual({ state: 'cooling', holder: null });
+    expect(describeLock((await lockOf(allocator, cooling.key))!)).toEqual({
+      state: 'cooling',
+      holder: null,
+      fence: null,
+    });
     expect(describeLock((await lockOf(allocator, held.key))!)).toEqual({
       state: 'held',
       holder: 'report-job',
+      fence: held.fence,
     });
     expect((await rawPool(allocator)).entries[cooling.key]).toMatch(/^#ALLOCATED\|\|#ALLOCATED\|\|/);
   });
@@ -176,6 +181,21 @@ describe('holder names', () => {
     expect(describeLock((await lockOf(allocator, plain.key))!).holder).toBe(`${hostname()}:${process.pid}`);
     expect(describeLock((await lockOf(allocator, labelled.key))!).holder).toBe('billing-worker-7');
     expect(labelled.token).not.toBe(plain.token);
+  });
+
+  it('lock values carry the lease fence, <token>@<fence>, so diagnostics can show it', async () => {
+    const allocator = await pool(['a', 'b', 'c']);
+    const viaMalloc = (await allocator.malloc({ timeout: 30, holder: 'job@eu-1' }))!;
+    const viaKey = (await allocator.acquireKey('c', { timeout: 30 }))!;
+    for (const lease of [viaMalloc, viaKey]) {
+      const lock = (await lockOf(allocator, lease.key))!;
+      expect(lock).toBe(lease.token);
+      expect(lock.endsWith(`@${lease.fence}`)).toBe(true);
+      expect(describeLock(lock).fence).toBe(lease.fence);
+    }
+    expect(describeLock(viaMalloc.token).holder).toBe('job@eu-1');
+    // A Python peer's lock value names no fence.
+    expect(describeLock('1')).toEqual({ state: 'held', holder: null, fence: null });
   });
 
   it.each([

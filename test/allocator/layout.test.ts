@@ -9,7 +9,7 @@ import { libraryClient } from '../helpers/clients.js';
 import { testClient, uniquePrefix } from '../helpers/redis.js';
 
 /** Owner tokens name their holder: `<host>:<pid>:<12 random base64url chars>`. */
-const OWNER_TOKEN = new RegExp(`^${hostname()}:${process.pid}:[A-Za-z0-9_-]{12}$`);
+const OWNER_TOKEN = new RegExp(`^${hostname()}:${process.pid}:[A-Za-z0-9_-]{12}@[1-9]\\d*$`);
 
 const redis = testClient();
 /** The allocators under test run on this run's client family (`REDIS_CLIENT`). */

@@ -8,7 +8,7 @@ import { probePool } from './fixtures/probe-pool.js';
 import { expectSound } from './helpers.js';
 
 /** Owner tokens name their holder: `<host>:<pid>:<12 random base64url chars>`. */
-const OWNER_TOKEN = new RegExp(`^${hostname()}:${process.pid}:[A-Za-z0-9_-]{12}$`);
+const OWNER_TOKEN = new RegExp(`^${hostname()}:${process.pid}:[A-Za-z0-9_-]{12}@[1-9]\\d*$`);
 
 const redis = testClient();
 

@@ -84,6 +84,8 @@ describe('dashboard in a browser', () => {
     expect(await counter(page, pool, 'cooling').textContent()).toBe('0');
     expect(await card.locator('[data-panel="health"]').textContent()).toBe('HEALTHY');
     expect(await card.locator('[data-panel="leases"]').textContent()).toContain(early.token);
+    const earlyRow = card.locator('[data-panel="leases"] tbody tr', { hasText: early.token });
+    expect(await earlyRow.locator('td').nth(2).textContent()).toBe(String(early.fence));
 
     // Allocate three more: counters and the lease table change without a reload.
     const leases = [];

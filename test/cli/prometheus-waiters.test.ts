@@ -12,9 +12,9 @@ describe('Prometheus waiter gauges', () => {
     await pool.extend(['a']);
     const { waiters, tickets } = pool.redisKeys;
     await redis.zadd(waiters, -3, '000000000000001|gone:1');
-    await redis.hset(tickets, 'gone:1', '000000000000001|gone|tok|60000|0|');
+    await redis.hset(tickets, 'gone:1', '000000000000001|gone|tok|60000|0|1|');
     await redis.zadd(waiters, 0, '000000000000002|gone:2');
-    await redis.hset(tickets, 'gone:2', '000000000000002|gone|tok2|60000|0|');
+    await redis.hset(tickets, 'gone:2', '000000000000002|gone|tok2|60000|0|1|');
     const metrics = new PoolMetrics();
     const poolKey = pool.redisKeys.pool;
     const first = await diagnose(pool);

@@ -33,7 +33,7 @@ async function exercise(allocator: RedisAllocatorCore) {
   expect(report.health).toBe('degraded'); // the orphan lock
   expect(report.pool).toMatchObject({ total: 3, free: 2, held: 1 });
   expect(report.leases.samples).toEqual([
-    { key: lease.key, holder: lease.token, secondsLeft: expect.any(Number) },
+    { key: lease.key, holder: lease.token, fence: lease.fence, secondsLeft: expect.any(Number) },
   ]);
   expect(report.bindings).toMatchObject({ total: 1, stale: 0 });
   expect(report.orphans.samples).toEqual([`${allocator.redisKeys.lockPrefix}ghost`]);

@@ -1,7 +1,7 @@
 /**
  * The report's waiter queue and fence counter against a real Redis: waiters of two allocator
- * instances counted per priority, observed ages across a series of reports, a stuck queue
- * recommended on, and nothing written.
+ * instances counted per priority, each ticket's wait from the server time it queued at, a stuck
+ * queue recommended on, and nothing written.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { diagnose, RedisAllocator } from '../../src/index.js';
@@ -21,13 +21,20 @@ function allocator(prefix: string): RedisAllocator {
   return made;
 }
 
-/** A stuck queue: a ticket of an instance that died, queued while keys are free. */
-async function stuckPool(label: string) {
+/** Redis server time in Unix ms. */
+async function serverMs(): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/** A stuck queue: a ticket of an instance that died, queued `agoSeconds` back while keys are free. */
+async function stuckPool(label: string, agoSeconds = 0) {
   const pool = allocator(uniquePrefix(label));
   await pool.extend(['a', 'b']);
   const { waiters, tickets } = pool.redisKeys;
+  const queuedAt = (await serverMs()) - agoSeconds * 1000;
   await redis.zadd(waiters, -1, '000000000000001|dead:1');
-  await redis.hset(tickets, 'dead:1', '000000000000001|dead|tok|60000|0|');
+  await redis.hset(tickets, 'dead:1', `000000000000001|dead|tok|60000|0|${queuedAt}|`);
   return pool;
 }
 
@@ -55,19 +62,29 @@ describe('diagnose: waiters and fence', () => {
     expect(new Set(instances).size).toBe(2);
     expect(instances[0]).toBe(instances[2]);
     for (const sample of waiters.samples) expect(sample.ticket.startsWith(`${sample.instance}:`)).toBe(true);
-    // One report alone has seen nobody wait yet: ages are observed, never guessed.
-    expect(waiters.oldestWaitSeconds).toBe(0);
     expect(report.recommendations.map((r) => r.code)).not.toContain('waiters-stuck');
+  });
 
+  it('a single report gives each waiter its wait from the server time it queued at', async () => {
+    const pool = allocator(uniquePrefix('waiters-age'));
+    await pool.extend(['only']);
+    await pool.acquireLease({ timeout: 60 });
+    const before = (await serverMs()) / 1000;
+    void pool.acquireLease({ wait: 60 }).catch(() => {});
+    await untilQueued(pool, 1);
     await sleep(1.2);
-    const later = await diagnose(first, { previous: report, sampleLimit: 2 });
-    expect(later.waiters.count).toBe(3);
-    expect(later.waiters.truncated).toBe(true);
-    expect(later.waiters.samples).toHaveLength(2);
-    expect(later.waiters.oldestWaitSeconds).toBeGreaterThanOrEqual(1);
-    expect(later.waiters.oldestWaitSeconds).toBeLessThan(60);
-    expect(later.waiters.samples[0]!.firstSeen).toBe(report.waiters.samples[0]!.firstSeen);
-    expect(later.waiters.samples[0]!.waitedSeconds).toBe(later.waiters.oldestWaitSeconds);
+    void pool.acquireLease({ wait: 60 }).catch(() => {});
+    await untilQueued(pool, 2);
+
+    const { waiters, timestamp } = await diagnose(pool, { sampleLimit: 1 });
+    expect(waiters.count).toBe(2);
+    expect(waiters.samples).toHaveLength(1);
+    const [oldest] = waiters.samples;
+    expect(oldest!.queuedAt).toBeGreaterThanOrEqual(before);
+    expect(oldest!.waitedSeconds).toBeCloseTo(timestamp - oldest!.queuedAt!, 6);
+    expect(oldest!.waitedSeconds).toBeGreaterThanOrEqual(1.1);
+    expect(oldest!.waitedSeconds).toBeLessThan(30);
+    expect(waiters.oldestWaitSeconds).toBe(oldest!.waitedSeconds);
   });
 
   it('a hand-off empties the queue: the released key goes to the first waiter, the fence moves on', async () => {
@@ -95,20 +112,16 @@ describe('diagnose: waiters and fence', () => {
     expect(report.health).toBe('degraded');
   });
 
-  it('a long observed wait: long-wait', async () => {
-    const pool = await stuckPool('waiters-long');
-    const first = await diagnose(pool);
-    // A previous report whose sighting of the ticket lies 90 s back (as a long watch would have).
-    const sample = { ...first.waiters.samples[0]!, firstSeen: first.timestamp - 90 };
-    const previous = { ...first, waiters: { ...first.waiters, samples: [sample] } };
-    const report = await diagnose(pool, { previous });
+  it('a long wait: long-wait', async () => {
+    const pool = await stuckPool('waiters-long', 90);
+    const report = await diagnose(pool);
     expect(report.waiters.oldestWaitSeconds).toBeGreaterThanOrEqual(90);
     expect(report.recommendations.map((r) => r.code)).toContain('long-wait');
   });
 
   it('a damaged queue is corrupt with the WAIT invariant named; a chunked read does not judge it', async () => {
     const pool = await stuckPool('waiters-corrupt');
-    await redis.hset(pool.redisKeys.tickets, 'ghost:1', '000000000000099|ghost|tok|1000|0|');
+    await redis.hset(pool.redisKeys.tickets, 'ghost:1', '000000000000099|ghost|tok|1000|0|1|');
     const report = await diagnose(pool);
     expect(report.health).toBe('corrupt');
     expect(report.integrity.violations).toEqual([

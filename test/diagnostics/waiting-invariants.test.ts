@@ -43,7 +43,7 @@ describe('waiter-queue invariants', () => {
     const pool = await queuedPool();
     const { waiters, tickets } = pool.redisKeys;
     await redis.zadd(waiters, 0, 'not-a-member');
-    await redis.hset(tickets, 'ghost:1', '000000000000099|ghost|tok|1000|0|');
+    await redis.hset(tickets, 'ghost:1', '000000000000099|ghost|tok|1000|0|1|');
     const found = await violations(pool);
     expect(found.filter((v) => v.invariant === 'WAIT-1').map((v) => v.message)).toEqual([
       'queue member "not-a-member" is not "<arrival>|<ticket>"',
@@ -55,7 +55,7 @@ describe('waiter-queue invariants', () => {
     const pool = await queuedPool();
     const data = await redis.hvals(pool.redisKeys.tickets);
     const token = data[0]!.split('|')[2]!;
-    await redis.set(pool.redisKeys.lockPrefix + 'a', token);
+    await redis.set(pool.redisKeys.lockPrefix + 'a', `${token}@7`);
     const found = await violations(pool);
     expect(found.map((v) => v.invariant)).toContain('WAIT-2');
   });
@@ -65,7 +65,7 @@ describe('waiter-queue invariants', () => {
     await pool.extend(['a']);
     const { mailboxPrefix, lockPrefix } = pool.redisKeys;
     await redis.rpush(`${mailboxPrefix}dead-instance`, 'dead-instance:1|7|tok|a');
-    await redis.set(`${lockPrefix}a`, 'tok');
+    await redis.set(`${lockPrefix}a`, 'tok@7');
     const found = await violations(pool, ['dead-instance']);
     expect(found.filter((v) => v.invariant === 'WAIT-3').map((v) => v.message)).toEqual([
       'key "a" is on the free list and handed off to ticket "dead-instance:1"',

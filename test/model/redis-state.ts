@@ -11,8 +11,8 @@ import type { ModelLock, PoolState, TimedTtl } from './model-state.js';
  * the snapshot whose server time the bound uses (its round trip is added separately).
  */
 const TTL_READ_SLACK_MS = 50;
-/** Shape of the owner tokens `acquireLease` writes (`<holder>:<12 random base64url chars>`). */
-const OWNER_TOKEN = /^[^\s#][^\s]*:[A-Za-z0-9_-]{12}$/;
+/** Shape of the owner tokens `acquireLease` writes (`<holder>:<12 random base64url chars>@<fence>`). */
+const OWNER_TOKEN = /^[^\s#][^\s]*:[A-Za-z0-9_-]{12}@[1-9]\d*$/;
 
 /**
  * Also returns the pool hash's encoding (null when the pool is empty).

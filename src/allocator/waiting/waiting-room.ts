@@ -10,6 +10,7 @@ import type { RedisConnection, RedisReply } from '../../client/index.js';
 import { AllocatorClosedError } from '../../errors.js';
 import type { AllocatorKeys } from '../../keys.js';
 import type { LuaScript, ScriptArg } from '../../scripts/loader.js';
+import { fencedToken } from '../holder.js';
 import type { Lease } from '../types.js';
 import { MailboxLoop } from './mailbox-loop.js';
 import type { WaitRequest } from './options.js';
@@ -159,9 +160,10 @@ export class WaitingRoom {
     const second = message.indexOf('|', first + 1);
     const third = message.indexOf('|', second + 1);
     const ticket = message.slice(0, first);
+    const fence = Number(message.slice(first + 1, second));
     const lease: Lease = {
-      fence: Number(message.slice(first + 1, second)),
-      token: message.slice(second + 1, third),
+      fence,
+      token: fencedToken(message.slice(second + 1, third), fence),
       key: message.slice(third + 1),
     };
     const waiter = this.#waiters.get(ticket);

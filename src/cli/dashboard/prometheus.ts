@@ -30,7 +30,7 @@ export class PoolMetrics {
   ]);
   private readonly oldestWait = this.gauge(
     'redis_allocator_oldest_wait_seconds',
-    'Observed wait of the oldest queued waiter (a lower bound: counted from the first report that saw it)',
+    'Seconds the longest-waiting queued waiter has waited (Redis server time since it queued)',
     ['pool'],
   );
   private readonly fence = this.gauge(

@@ -5,7 +5,7 @@
 -- KEYS[5]  deadline index (sorted set, score = Unix ms at which a key's lock ends)
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  lock TTL in milliseconds, "0" = no expiry
--- ARGV[3]  owner token written as the lock value
+-- ARGV[3]  owner token; the lock value is "<token>@<fence>"
 -- ARGV[4]  resource key
 -- Returns  the lease's fence (> 0) when the key is now ours (locked, off the free list), 0 when it
 --          is not a member, has expired, or is held by someone else (whose lease is left alone).
@@ -19,13 +19,13 @@ if not value then return 0 end
 local prev, nxt, expiry = decode(value)
 if isExpired(expiry) then return 0 end
 local ttl = tonumber(ARGV[2])
-local locked
+if rcall('EXISTS', lockPrefix .. item) == 1 then return 0 end
+local fence = rcall('INCR', KEYS[4])
 if ttl > 0 then
-  locked = rcall('SET', lockPrefix .. item, ARGV[3], 'NX', 'PX', ttl)
+  rcall('SET', lockPrefix .. item, ARGV[3] .. '@' .. fence, 'PX', ttl)
 else
-  locked = rcall('SET', lockPrefix .. item, ARGV[3], 'NX')
+  rcall('SET', lockPrefix .. item, ARGV[3] .. '@' .. fence)
 end
-if not locked then return 0 end
 takeMember(item, prev, nxt, expiry)
 scheduleReturn(KEYS[5], { item }, ttl)
-return rcall('INCR', KEYS[4])
+return fence

@@ -3,7 +3,8 @@
 -- KEYS[1]  pool hash          KEYS[2]  head pointer     KEYS[3]  tail pointer
 -- KEYS[4]  GC cursor (HSCAN cursor of the incremental GC)
 -- KEYS[5]  GC gate: while it exists, mallocs skip the GC step (SET NX PX, ARGV GC gate)
--- KEYS[6]  fence counter: INCRBY n once per call, one fence per exclusive allocation
+-- KEYS[6]  fence counter: one fence per exclusive allocation (INCRBY n before the first lock,
+--          DECRBY of those left unused)
 -- KEYS[7]  deadline index (sorted set, score = Unix ms at which a key's lock ends)
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  "1" shared mode, "0" exclusive mode
@@ -23,7 +24,8 @@
 -- ARGV[o+8]  waiting only: queue score = -priority, a decimal integer
 -- ARGV[o+9]  waiting only: liveness TTL of the instance in milliseconds
 -- Returns  { fence, key1, key2, … }: the allocated keys in token order, the i-th locked with the
---          i-th token (FIFO across the callers) and fenced fence + i - 1; fewer than n keys (down
+--          i-th token and fenced fence + i - 1, its lock value "<token>@<fence + i - 1>" (FIFO
+--          across the callers); fewer than n keys (down
 --          to none) when the free list ran out. fence is 0 in shared mode and when no key was given.
 --          A waiting call that finds no key queues its ticket (once: a ticket with data already
 --          keeps its place) and returns 1 (not a list): the key
@@ -98,14 +100,18 @@ end
 
 
 -- Locks item for the next caller without a key. SET NX is both the "is it held?" test and the
--- acquisition: one call instead of EXISTS + SET.
+-- acquisition: one call instead of EXISTS + SET. The lock value is the caller's token and its
+-- fence, "<token>@<fence>" (pool.lua header), so the fences are taken before the first lock: all
+-- `wanted` at once; those a short free list (or a held bound key) leaves unused go back below.
+local fenceBase
 local function acquire(item)
-  local token = ARGV[5 + #out]
+  fenceBase = fenceBase or (rcall('INCRBY', KEYS[6], wanted) - wanted)
+  local value = ARGV[5 + #out] .. '@' .. (fenceBase + #out + 1)
   local locked
   if lockTtl > 0 then
-    locked = rcall('SET', lockPrefix .. item, token, 'NX', 'PX', lockTtl)
+    locked = rcall('SET', lockPrefix .. item, value, 'NX', 'PX', lockTtl)
   else
-    locked = rcall('SET', lockPrefix .. item, token, 'NX')
+    locked = rcall('SET', lockPrefix .. item, value, 'NX')
   end
   if locked then out[#out + 1] = item end
   return locked
@@ -234,12 +240,15 @@ if #out < wanted then pop() end
 if #out < wanted and not collected and editing().returnDue(KEYS[7], DUE_BATCH) > 0 then pop() end
 if #out < wanted and gcCount > 0 and not collected and editing().gcStep(KEYS[4], gcCount) > 0 then pop() end
 if out[1] and rebind then bind(out[1]) end
+-- Fences taken for callers left without a key go back (the script is atomic: nobody saw them), so
+-- the fences of a pool stay consecutive.
+if fenceBase and #out < wanted then rcall('DECRBY', KEYS[6], wanted - #out) end
 local ticket = ARGV[o + 6]
 if out[1] or not ticket or ticket == '' then
-  -- An exclusive allocation takes the next fences and records its deadlines.
+  -- An exclusive allocation records its deadlines; its fences were taken by acquire.
   if shared or #out == 0 then return { 0, unpack(out) } end
   scheduleReturn(KEYS[7], out, lockTtl)
-  return { rcall('INCRBY', KEYS[6], #out) - #out + 1, unpack(out) }
+  return { fenceBase + 1, unpack(out) }
 end
 -- Nothing free: queue this caller's ticket and mark its instance alive (its mailbox loop keeps
 -- it so). The free list is empty now, so every key that comes back is offered to the queue.
@@ -252,7 +261,8 @@ if rcall('HEXISTS', base .. '|pool|tickets', ticket) == 1 then
 end
 local arrival = string.format('%015d', rcall('INCR', base .. '|pool|waiters_arrival'))
 rcall('ZADD', base .. '|pool|waiters', ARGV[o + 8], arrival .. '|' .. ticket)
-rcall('HSET', base .. '|pool|tickets', ticket,
-  arrival .. '|' .. ARGV[o + 7] .. '|' .. ARGV[5] .. '|' .. ARGV[3] .. '|' .. (ARGV[o + 5] or '0') .. '|' .. name)
+now()
+rcall('HSET', base .. '|pool|tickets', ticket, arrival .. '|' .. ARGV[o + 7] .. '|' .. ARGV[5] .. '|' .. ARGV[3]
+  .. '|' .. (ARGV[o + 5] or '0') .. '|' .. nowMs .. '|' .. name)
 rcall('SET', base .. '|pool|alive:' .. ARGV[o + 7], '1', 'PX', ARGV[o + 9])
 return 1

@@ -14,6 +14,10 @@
 -- prefix and hash tag, and the hot path passes nothing for them.
 --
 
+-- The lock of an exclusive allocation holds "<token>@<fence>": the owner token the client made
+-- (`<holder>:<random>`, no "@" after its last ":") and the fence the script gave it, so diagnostics
+-- can show each lease's fence; clients compare and renew with the whole value.
+--
 -- A free node has real neighbours (or "") in prev/next; an allocated entry ("member, not on the
 -- free list") has "#ALLOCATED" in both. expiry is absolute Unix seconds from Redis TIME, or -1.
 -- Keys never contain "||" nor start or end with "|" (validated by the client), so the first two
@@ -84,9 +88,9 @@ end
 -- only while the free list is empty, so callers ask only when it is (the uncontended path pays
 -- nothing). Queue: sorted set "P|S|pool|waiters", member "<15-digit arrival>|<ticket>", score
 -- -priority; ticket data in hash "P|S|pool|tickets": "<arrival>|<instance>|<token>|<ttlMs>|
--- <bindTtlMs>|<name>" (token "" = a shared-mode waiter). Tickets of dead instances (liveness key
+-- <bindTtlMs>|<queuedAtMs>|<name>" (token "" = a shared-mode waiter; queuedAtMs from Redis TIME). Tickets of dead instances (liveness key
 -- "P|S|pool|alive:<instance>" gone) are dropped on the way. An exclusive waiter gets the key locked
--- with its token and TTL, kept allocated with `expiry`, its binding re-pointed: then true. It is an
+-- with "<token>@<fence>" and its TTL, kept allocated with `expiry`, its binding re-pointed: then true. It is an
 -- exclusive allocation like malloc's, so it takes the next fence (INCR "P|S|pool|fence") and
 -- records the lock's deadline in "P|S|pool|deadlines" (none without a TTL: as scheduleReturn). Shared-
 -- mode waiters all get the key (fence 0), which still goes to the free list: false. Delivery:
@@ -102,22 +106,22 @@ local function handOff(item, expiry)
     rcall('HDEL', ticketsKey, ticket)
     local instance, token, ttl, bindTtl, name
     if data then
-      instance, token, ttl, bindTtl, name = string.match(data, '^%d+|([^|]*)|([^|]*)|(%d+)|(%d+)|(.*)$')
+      instance, token, ttl, bindTtl, name = string.match(data, '^%d+|([^|]*)|([^|]*)|(%d+)|(%d+)|%d+|(.*)$')
     end
     if instance and rcall('EXISTS', base .. '|pool|alive:' .. instance) == 1 then
       ttl, bindTtl = tonumber(ttl), tonumber(bindTtl)
       local fence = 0
       if token ~= '' then
+        fence = rcall('INCR', base .. '|pool|fence')
         if ttl > 0 then
-          rcall('SET', lockPrefix .. item, token, 'PX', ttl)
+          rcall('SET', lockPrefix .. item, token .. '@' .. fence, 'PX', ttl)
           now()
           rcall('ZADD', base .. '|pool|deadlines', nowMs + ttl, item)
         else
-          rcall('SET', lockPrefix .. item, token)
+          rcall('SET', lockPrefix .. item, token .. '@' .. fence)
           rcall('ZREM', base .. '|pool|deadlines', item) -- a lock without expiry has no deadline
         end
         rcall('HSET', poolKey, item, ALLOCATED_PREFIX .. expiry)
-        fence = rcall('INCR', base .. '|pool|fence')
       end
       if name ~= '' then
         local bindKey = base .. '-cache:bind:' .. name

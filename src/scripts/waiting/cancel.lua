@@ -31,11 +31,12 @@ local mailbox = poolBase .. '|pool|mailbox:' .. ARGV[3]
 local prefix = ticket .. '|'
 for _, message in ipairs(rcall('LRANGE', mailbox, 0, -1)) do
   if string.sub(message, 1, #prefix) == prefix then
-    local rest = string.sub(message, (string.find(message, '|', #prefix + 1, true)) + 1)
+    local bar = string.find(message, '|', #prefix + 1, true)
+    local fence, rest = string.sub(message, #prefix + 1, bar - 1), string.sub(message, bar + 1)
     if string.sub(rest, 1, #token + 1) == token .. '|' then
       rcall('LREM', mailbox, 1, message)
       local item = string.sub(rest, #token + 2)
-      if token ~= '' and rcall('GET', lockPrefix .. item) == token then
+      if token ~= '' and rcall('GET', lockPrefix .. item) == token .. '@' .. fence then
         rcall('DEL', lockPrefix .. item)
         rcall('ZREM', poolBase .. '|pool|deadlines', item)
         returnToFreeList({ item }, nil, true)
