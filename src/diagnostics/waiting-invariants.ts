@@ -66,7 +66,12 @@ export function checkWaitingInvariants(
       const [, ticket, fence, token, key] = parts as unknown as [string, string, string, string, string];
       if (queued.has(ticket)) report('WAIT-2', `ticket ${q(ticket)} is queued and was handed ${q(key)}`);
       const entry = snapshot.entries.get(key);
-      if (token !== '' && entry !== undefined && !entry.allocated && waiting.lockValues.get(key) === `${token}@${fence}`)
+      if (
+        token !== '' &&
+        entry !== undefined &&
+        !entry.allocated &&
+        waiting.lockValues.get(key) === `${token}@${fence}`
+      )
         report('WAIT-3', `key ${q(key)} is on the free list and handed off to ticket ${q(ticket)}`);
     }
   }

@@ -36,7 +36,11 @@ describe('redis-allocator CLI on Redis Cluster', () => {
       exists: true,
     });
     expect(report.pool).toMatchObject({ total: 3, free: 2, held: 1 });
-    expect(report.leases.samples[0]).toMatchObject({ key: lease.key, holder: lease.token, fence: lease.fence });
+    expect(report.leases.samples[0]).toMatchObject({
+      key: lease.key,
+      holder: lease.token,
+      fence: lease.fence,
+    });
     expect(report.bindings).toMatchObject({ total: 1, stale: 0 });
     expect(report.orphans.count).toBe(1);
     expect(report.redis.connectedClients).toBeGreaterThan(0);

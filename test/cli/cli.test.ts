@@ -141,7 +141,9 @@ describe('redis-allocator CLI', () => {
     expect(table.stdout).toContain('HEALTHY');
     expect(table.stdout).toContain(lease.token);
     expect(table.stdout).toMatch(/KEY\s+HOLDER\s+FENCE\s+ENDS IN/);
-    expect(table.stdout).toMatch(new RegExp(`${lease.token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${lease.fence}\\s`));
+    expect(table.stdout).toMatch(
+      new RegExp(`${lease.token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${lease.fence}\\s`),
+    );
     expect(table.stdout).toMatch(/total 3\s+free 2\s+held 1/);
     const json = await runCli([
       'inspect',
