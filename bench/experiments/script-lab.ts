@@ -218,15 +218,19 @@ async function measure(name: string, mode: 'free' | 'release'): Promise<[number,
       throw new Error(`${name}: malloc ${i} returned ${String(got[i])}, expected ${expected[i]}`);
   }
   lab.next += batch;
+  // Release compares the whole lock value: "<token>@<fence>" since the fence moved into the lock
+  // (older variants wrote the bare token). Read outside the measured batch.
+  const held = mode === 'release' ? await client.mget(...expected.map((key) => lab.lockPrefix + key)) : [];
+  const ownerValues = tokens.map((token, i) => held[i] ?? token);
   const back = await timed(async () => {
     const p = client.pipeline();
     const batched = lab.call[mode].args.includes('keys') || lab.call[mode].args.includes('pairs');
     for (let i = 0; i < expected.length; i += batched ? group : 1) {
       const keys = expected.slice(i, i + group);
-      const batchTokens = tokens.slice(i, i + group);
+      const batchTokens = ownerValues.slice(i, i + group);
       p.evalsha(
         lab.sha[mode],
-        ...argv(lab, mode, { key: expected[i]!, token: tokens[i]!, keys, tokens: batchTokens }),
+        ...argv(lab, mode, { key: expected[i]!, token: ownerValues[i]!, keys, tokens: batchTokens }),
       );
     }
     for (const [error, value] of (await p.exec()) ?? []) {

@@ -291,7 +291,12 @@ export class SequenceDriver {
     const label = `w${++this.waiterCount}`;
     this.picked = `${label} `;
     const controller = new AbortController();
-    const queuedBefore = await real.queueLength();
+    // Queued = a ticket that was not in the queue before. Not a count: the waiting malloc's own
+    // deadline pop can hand a key to an earlier waiter first, so the length may stay the same.
+    const { waiters } = real.redisKeys;
+    const redis = rawClient(real);
+    const queuedBefore = new Set(await redis.zrange(waiters, 0, -1));
+    const newTicket = async () => (await redis.zrange(waiters, 0, -1)).some((m) => !queuedBefore.has(m));
     const settled: PendingWaiter['settled'] = real
       .acquireLease({
         timeout: op.timeout,
@@ -307,7 +312,7 @@ export class SequenceDriver {
       );
     let answered = false;
     const queued = (async () => {
-      while (!answered && (await real.queueLength()) <= queuedBefore) {
+      while (!answered && !(await newTicket())) {
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
       return 'queued' as const;
