@@ -8,7 +8,7 @@ import { RedisAllocator } from '../../src/index.js';
 import { libraryClient } from '../helpers/clients.js';
 import { testClient, uniquePrefix } from '../helpers/redis.js';
 
-/** Owner tokens name their holder: `<host>:<pid>:<12 random base64url chars>`. */
+/** Lock values name their holder and fence: `<host>:<pid>:<12 random base64url chars>@<fence>`. */
 const OWNER_TOKEN = new RegExp(`^${hostname()}:${process.pid}:[A-Za-z0-9_-]{12}@[1-9]\\d*$`);
 
 const redis = testClient();
