@@ -92,7 +92,8 @@ const results = [];
 const queue = [...selected];
 await Promise.all(
   Array.from({ length: Math.min(PARALLEL, queue.length) }, async () => {
-    for (let cell = queue.shift(); cell !== undefined; cell = queue.shift()) results.push(await runCell(cell));
+    for (let cell = queue.shift(); cell !== undefined; cell = queue.shift())
+      results.push(await runCell(cell));
   }),
 );
 
