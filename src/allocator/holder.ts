@@ -1,7 +1,9 @@
 /**
  * Owner tokens that name their holder: `<holder>:<random>`, the holder being `<host>:<pid>` or a
- * label given at malloc. Diagnostics can then say who holds what; Python peers only test that a
- * lock exists, so any value works for them. Lock values starting with `#` are markers, not holders.
+ * label given at malloc; the script that locks a key appends the lease's fence, so a lock value is
+ * `<holder>:<random>@<fence>`. Diagnostics can then say who holds what under which fence; Python
+ * peers only test that a lock exists, so any value works for them. Lock values starting with `#`
+ * are markers, not holders.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';

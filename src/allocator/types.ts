@@ -50,8 +50,9 @@ export interface MallocKeyOptions extends WaitOptions {
   /** Soft-binding TTL in seconds; `<= 0` = never expires. Default 3600. */
   cacheTimeout?: number;
   /**
-   * Who holds the lease, written into the lock value as `<holder>:<random>` so diagnostics can say
-   * who holds what: 1–200 characters, no whitespace or `|`, not starting with `#`. Default `<host>:<pid>`.
+   * Who holds the lease, written into the lock value as `<holder>:<random>@<fence>` so diagnostics
+   * can say who holds what: 1–200 characters, no whitespace or `|`, not starting with `#`. Default
+   * `<host>:<pid>`.
    */
   holder?: string;
 }
@@ -72,7 +73,7 @@ export interface AcquireLeaseOptions extends MallocKeyOptions {
 /** A key handed out by `acquireLease`, with the owner token its lock holds. */
 export interface Lease {
   readonly key: string;
-  /** Unique per allocation (`<holder>:<random>`); `""` in shared mode (no lock is written). */
+  /** The lock value, unique per allocation (`<holder>:<random>@<fence>`); `""` in shared mode (no lock). */
   readonly token: string;
   /**
    * Fencing token: strictly increases with every exclusive allocation of this pool, across all

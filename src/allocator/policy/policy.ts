@@ -29,7 +29,7 @@ export interface MallocOptions<U extends Allocatable = Allocatable> extends Wait
   renewEvery?: number;
   /** Seconds after which keep-alive stops renewing (positive; Infinity = no cap). Default Infinity. */
   maxHold?: number;
-  /** Holder label written into the lock value (`<holder>:<random>`). Default `<host>:<pid>`. */
+  /** Holder label written into the lock value (`<holder>:<random>@<fence>`). Default `<host>:<pid>`. */
   holder?: string;
 }
 
