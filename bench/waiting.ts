@@ -57,24 +57,33 @@ function snapshotLibrary(): { entry: string; dir: string } {
 }
 
 /** Release sent → the next grant of the same key (any process), in ms. */
-function handOffLatencies(reports: Report[]): number[] {
-  const byKey = new Map<string, Array<['g' | 'r', number]>>();
-  for (const report of reports) {
+/**
+ * Release sent → next holder resolved, per hand-off, matched per key across the processes; split by
+ * whether the next holder runs in the releasing process (`local`) or another one (`remote`).
+ */
+function handOffLatencies(reports: Report[]): { all: number[]; local: number[]; remote: number[] } {
+  const byKey = new Map<string, Array<['g' | 'r', number, number]>>();
+  reports.forEach((report, process) => {
     for (const [kind, key, t] of report.events) {
       const list = byKey.get(key) ?? [];
-      list.push([kind, t]);
+      list.push([kind, t, process]);
       byKey.set(key, list);
     }
-  }
-  const latencies: number[] = [];
+  });
+  const all: number[] = [];
+  const local: number[] = [];
+  const remote: number[] = [];
   for (const events of byKey.values()) {
     events.sort((a, b) => a[1] - b[1]);
     for (let i = 0; i + 1 < events.length; i++) {
-      if (events[i]![0] === 'r' && events[i + 1]![0] === 'g')
-        latencies.push(events[i + 1]![1] - events[i]![1]);
+      const [kind, released, from] = events[i]!;
+      const [nextKind, granted, to] = events[i + 1]!;
+      if (kind !== 'r' || nextKind !== 'g') continue;
+      all.push(granted - released);
+      (from === to ? local : remote).push(granted - released);
     }
   }
-  return latencies;
+  return { all, local, remote };
 }
 
 export async function runWaiting(
@@ -132,7 +141,7 @@ export async function runWaiting(
           row(`${subject}: acquisitions/s (${waiters} waiters)`, 'ops/s', acquisitions / (window / 1000)),
         );
         if (subject === 'allocator') {
-          const latencies = handOffLatencies(reports);
+          const { all: latencies, local, remote } = handOffLatencies(reports);
           const rtt = median(reports.flatMap((r) => r.rtts));
           const handOff = median(latencies);
           const mean = latencies.reduce((a, b) => a + b, 0) / latencies.length;
@@ -140,6 +149,21 @@ export async function runWaiting(
             row(`allocator: hand-off latency p50 (${waiters} waiters)`, 'ms', handOff),
             row(`allocator: hand-off latency mean (${waiters} waiters)`, 'ms', mean),
             row(`allocator: hand-off latency p99 (${waiters} waiters)`, 'ms', quantile(latencies, 0.99)),
+            row(
+              `allocator: hand-off p50, next holder in the same process (${waiters} waiters)`,
+              'ms',
+              median(local),
+            ),
+            row(
+              `allocator: hand-off p50, next holder in another process (${waiters} waiters)`,
+              'ms',
+              median(remote),
+            ),
+            row(
+              `allocator: hand-off p99, same / another process (${waiters} waiters)`,
+              'ratio',
+              quantile(local, 0.99) / quantile(remote, 0.99),
+            ),
             row(`one trivial EVALSHA round trip p50, same load (${waiters} waiters)`, 'ms', rtt),
           );
           const value = handOff / rtt;
