@@ -18,6 +18,9 @@ import { lifetimeOf, ttlMsOf } from './model-state.js';
 import { describeOp, KEYS, NAMES, type Op, show } from './operations.js';
 import { alignWithModel, observeRedis, ttlsOutOfBounds } from './redis-state.js';
 
+/** Longest a waiting malloc may take to answer or queue before the step fails (a loaded machine included). */
+const ANSWER_OR_QUEUE_MS = 15_000;
+
 /** Quarantine as `setUnhealthy` writes it: a timed lock with a non-token value. */
 const QUARANTINE = { value: 'q', timeout: 1000 };
 /** How far in the past an emulated entry expiry lies (s): never borderline. */
@@ -312,11 +315,18 @@ export class SequenceDriver {
       );
     let answered = false;
     const queued = (async () => {
+      // A call that neither answers nor queues is a failure to report, not a hang to time out on.
+      const giveUpAt = Date.now() + ANSWER_OR_QUEUE_MS;
       while (!answered && !(await newTicket())) {
+        if (Date.now() > giveUpAt)
+          throw new Error(
+            `${label}: the waiting malloc neither answered nor queued within ${ANSWER_OR_QUEUE_MS} ms`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
       return 'queued' as const;
     })();
+    void queued.catch(() => undefined); // a give-up after the call answered is not a failure
     const first = await Promise.race([settled, queued]);
     answered = true;
     const expected = model.waitMalloc(
