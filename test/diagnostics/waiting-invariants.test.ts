@@ -55,7 +55,7 @@ describe('waiter-queue invariants', () => {
     const pool = await queuedPool();
     const data = await redis.hvals(pool.redisKeys.tickets);
     const token = data[0]!.split('|')[2]!;
-    await redis.set(pool.redisKeys.lockPrefix + 'a', `${token}@7`);
+    await redis.set(`${pool.redisKeys.lockPrefix}a`, `${token}@7`);
     const found = await violations(pool);
     expect(found.map((v) => v.invariant)).toContain('WAIT-2');
   });

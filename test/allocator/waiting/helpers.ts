@@ -1,6 +1,6 @@
 /** Shared checks of the waiting tests: what a waiter may leave in Redis, and queue polling. */
 import { expect } from 'vitest';
-import type { RedisAllocatorCore } from '../../../src/index.js';
+import type { Lease, RedisAllocatorCore } from '../../../src/index.js';
 import { rawClient, sleep } from '../../helpers/redis.js';
 
 /** Number of tickets queued in the pool. */
@@ -15,6 +15,14 @@ export async function untilQueued(allocator: RedisAllocatorCore, count: number, 
     if (Date.now() > deadline) throw new Error(`fewer than ${count} tickets queued after ${seconds} s`);
     await sleep(0.005);
   }
+}
+
+/** Holds every key of a fresh pool of `keys`, one lease each, in order; returns the leases. */
+export async function exhausted(pool: RedisAllocatorCore, keys: string[]): Promise<Lease[]> {
+  await pool.extend(keys);
+  const leases: Lease[] = [];
+  for (const _ of keys) leases.push((await pool.acquireLease({ timeout: 60 }))!);
+  return leases;
 }
 
 /** No queue entry, no ticket data, no undelivered hand-off left anywhere in the pool. */

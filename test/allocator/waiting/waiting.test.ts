@@ -8,14 +8,13 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
   AllocatorClosedError,
   InvalidArgumentError,
-  type Lease,
   RedisAllocator,
   type RedisClient,
 } from '../../../src/index.js';
 import { libraryClient } from '../../helpers/clients.js';
 import { rawClient, sleep, testClient, uniquePrefix } from '../../helpers/redis.js';
 import { expectSound } from '../helpers.js';
-import { expectNothingLeft, outcome, queued, untilQueued } from './helpers.js';
+import { exhausted, expectNothingLeft, outcome, queued, untilQueued } from './helpers.js';
 
 const redis = libraryClient();
 const open: RedisAllocator[] = [];
@@ -28,14 +27,6 @@ function allocator(prefix: string, options: { shared?: boolean; client?: RedisCl
   const made = new RedisAllocator(options.client ?? redis, prefix, { shared: options.shared });
   open.push(made);
   return made;
-}
-
-/** A pool of `keys` whose every key is held by `holder`; returns the leases. */
-async function exhausted(pool: RedisAllocator, keys: string[]): Promise<Lease[]> {
-  await pool.extend(keys);
-  const leases: Lease[] = [];
-  for (const _ of keys) leases.push((await pool.acquireLease({ timeout: 60 }))!);
-  return leases;
 }
 
 describe('waiting malloc', () => {

@@ -5,11 +5,11 @@
  * the waits in progress. Against a real Redis.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AllocatorClosedError, type Lease, NoResourceError, RedisAllocator } from '../../../src/index.js';
+import { AllocatorClosedError, NoResourceError, RedisAllocator } from '../../../src/index.js';
 import { libraryClient } from '../../helpers/clients.js';
 import { uniquePrefix } from '../../helpers/redis.js';
 import { expectSound } from '../helpers.js';
-import { expectNothingLeft, untilQueued } from './helpers.js';
+import { exhausted, expectNothingLeft, untilQueued } from './helpers.js';
 
 const redis = libraryClient();
 const open: RedisAllocator[] = [];
@@ -22,14 +22,6 @@ function allocator(prefix: string) {
   const made = new RedisAllocator(redis, prefix);
   open.push(made);
   return made;
-}
-
-/** Holds every key of a fresh pool of `keys`, one lease each, in order. */
-async function exhausted(pool: RedisAllocator, keys: string[]): Promise<Lease[]> {
-  await pool.extend(keys);
-  const leases: Lease[] = [];
-  for (const _ of keys) leases.push((await pool.acquireLease({ timeout: 60 }))!);
-  return leases;
 }
 
 describe('a hand-off is fenced', () => {
