@@ -64,13 +64,21 @@ export interface LockDescription {
   readonly fence: number | null;
 }
 
+/**
+ * Splits a lock value `<token>@<fence>` into the owner token and the fence; a value without a
+ * fence (a Python peer's, a marker) is all token, fence `null`.
+ */
+export function splitLockValue(value: string): { token: string; fence: number | null } {
+  // The random part after the last ":" is base64url: an "@" there can only start the fence.
+  const at = value.indexOf('@', value.lastIndexOf(':') + 1);
+  if (at < 0 || !/^\d+$/.test(value.slice(at + 1))) return { token: value, fence: null };
+  return { token: value.slice(0, at), fence: Number(value.slice(at + 1)) };
+}
+
 /** Reads a lock value written by this library (or a Python peer, whose holder is unknown). */
 export function describeLock(value: string): LockDescription {
   if (value === COOLDOWN_LOCK_VALUE) return { state: 'cooling', holder: null, fence: null };
   if (value === QUARANTINE_LOCK_VALUE) return { state: 'quarantined', holder: null, fence: null };
   const cut = value.lastIndexOf(':');
-  // The random part after the last ":" is base64url: an "@" there can only start the fence.
-  const at = value.indexOf('@', cut + 1);
-  const fence = at > cut && /^\d+$/.test(value.slice(at + 1)) ? Number(value.slice(at + 1)) : null;
-  return { state: 'held', holder: cut > 0 ? value.slice(0, cut) : null, fence };
+  return { state: 'held', holder: cut > 0 ? value.slice(0, cut) : null, fence: splitLockValue(value).fence };
 }

@@ -5,9 +5,7 @@
  */
 import type { WaiterSample, WaitersSection } from './report-types.js';
 import type { PoolSnapshot } from './snapshot.js';
-
-/** Ticket data `<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<queuedAtMs>|<name>` (pool.lua). */
-const TICKET_DATA = /^\d+\|([^|]*)\|[^|]*\|\d+\|\d+\|(\d+)\|/;
+import { parseTicketData } from './ticket-data.js';
 
 export function waitersSection(snapshot: PoolSnapshot, sampleLimit: number): WaitersSection {
   const waiting = snapshot.waiting;
@@ -32,9 +30,9 @@ export function waitersSection(snapshot: PoolSnapshot, sampleLimit: number): Wai
     const priority = -Number(score) || 0;
     byPriority[String(priority)] = (byPriority[String(priority)] ?? 0) + 1;
     const data = waiting.tickets.get(ticket) ?? '';
-    const fields = TICKET_DATA.exec(data);
+    const fields = parseTicketData(data);
     // Malformed data (reported by WAIT-1) has no time: counted as just queued.
-    const queuedAt = fields ? Number(fields[2]) / 1000 : null;
+    const queuedAt = fields ? fields.queuedAtMs / 1000 : null;
     const waitedSeconds = queuedAt === null ? 0 : Math.max(0, snapshot.now - queuedAt);
     oldestWaitSeconds = Math.max(oldestWaitSeconds, waitedSeconds);
     queued.push({ ticket, arrival, priority, instance: data.split('|')[1] ?? '', queuedAt, waitedSeconds });

@@ -11,12 +11,13 @@
  * - WAIT-3 no key is both free and handed off: a key whose undelivered hand-off still holds its
  *   lock with the hand-off's token and fence is not on the free list.
  */
+import { splitLockValue } from '../allocator/holder.js';
 import type { PoolSnapshot } from './snapshot.js';
+import { parseTicketData } from './ticket-data.js';
 
 export type WaitingInvariantId = 'WAIT-1' | 'WAIT-2' | 'WAIT-3';
 
 const MEMBER = /^(\d{15})\|(.+)$/s;
-const TICKET = /^(\d{15})\|([^|]*)\|([^|]*)\|(\d+)\|(\d+)\|(\d+)\|/;
 /** A mailbox message `<ticket>|<fence>|<token>|<key>` (pool.lua handOff; keys may hold "|"). */
 const HAND_OFF = /^([^|]+)\|(\d+)\|([^|]*)\|(.+)$/s;
 
@@ -40,20 +41,19 @@ export function checkWaitingInvariants(
     if (queued.has(ticket)) report('WAIT-1', `ticket ${q(ticket)} is queued twice`);
     queued.add(ticket);
     const data = waiting.tickets.get(ticket);
-    const fields = data === undefined ? null : TICKET.exec(data);
+    const fields = data === undefined ? null : parseTicketData(data);
     if (data === undefined) report('WAIT-1', `queued ticket ${q(ticket)} has no ticket data`);
     else if (!fields) report('WAIT-1', `ticket ${q(ticket)} has malformed data ${q(data)}`);
-    else if (fields[1] !== arrival)
-      report('WAIT-1', `ticket ${q(ticket)} arrived ${fields[1]} but is queued as ${arrival}`);
-    else if (fields[3] !== '') queuedTokens.set(fields[3]!, ticket);
+    else if (fields.arrival !== arrival)
+      report('WAIT-1', `ticket ${q(ticket)} arrived ${fields.arrival} but is queued as ${arrival}`);
+    else if (fields.token !== '') queuedTokens.set(fields.token, ticket);
   }
   for (const ticket of waiting.tickets.keys()) {
     if (!queued.has(ticket)) report('WAIT-1', `ticket data ${q(ticket)} has no queue entry`);
   }
 
   for (const [key, value] of waiting.lockValues) {
-    const at = value.lastIndexOf('@');
-    const ticket = queuedTokens.get(at < 0 ? value : value.slice(0, at));
+    const ticket = queuedTokens.get(splitLockValue(value).token);
     if (ticket !== undefined) report('WAIT-2', `queued ticket ${q(ticket)} also holds key ${q(key)}`);
   }
   for (const [instance, messages] of waiting.mailboxes) {

@@ -330,7 +330,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'report-lease-fence-misread',
     bug: 'the report reads a lease fence from the wrong part of its lock value',
     file: 'src/allocator/holder.ts',
-    find: "const at = value.indexOf('@', cut + 1);",
+    find: "const at = value.indexOf('@', value.lastIndexOf(':') + 1);",
     replace: "const at = value.indexOf('@');",
     tests: ['test/allocator/holding.test.ts'],
     catchingTest: 'carry the lease fence',
