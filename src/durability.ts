@@ -53,26 +53,64 @@ export class Durability {
   }
 
   /**
-   * Waits until the writes sent so far on `connection` (to the node serving `routingKey`) reached
-   * `replicas` replicas. The whole call, from `started` (a `performance.now()` taken before its
-   * write) to here, stays within the operation timeout plus `timeout`.
-   * @throws NotReplicatedError when fewer replicas acknowledged in time.
+   * Call just before a state-changing write, whose node serves `routingKey`: remembers when the
+   * call began, which bounds the whole call, the `WAIT` included.
    */
-  async confirm(
-    connection: RedisConnection,
-    routingKey: string,
-    what: string,
-    started: number = performance.now(),
-  ): Promise<void> {
-    const timeoutMs = this.remainingMs(connection, started);
+  begin(connection: RedisConnection, routingKey: string): PendingWrite {
+    return new PendingWrite(this, connection, routingKey, performance.now());
+  }
+}
+
+/**
+ * A write awaiting its replicas. `WAIT` only counts the writes of its own connection: when a
+ * reconnect replaced the connection that answered the write before `WAIT` answered (the client
+ * re-sent the `WAIT`, or sent it late, on the new one), the answer says nothing about the write,
+ * which the old primary may have taken with it, so the write counts as unconfirmed.
+ */
+export class PendingWrite {
+  constructor(
+    private readonly durability: Durability,
+    private readonly connection: RedisConnection,
+    private readonly routingKey: string,
+    /** `performance.now()` when the call began. */
+    readonly started: number,
+  ) {}
+
+  /**
+   * Waits until the writes sent so far on the connection reached `replicas` replicas, within what
+   * is left of the operation timeout plus `timeout` since `begin`. Call it as soon as the write
+   * answered, with no timer or I/O in between: the connection that delivered that answer is still
+   * the current one then (a reconnect needs I/O), and it is the one the `WAIT` must run on.
+   * @throws NotReplicatedError when fewer replicas acknowledged in time, or a reconnect replaced
+   *         the connection before `WAIT` answered (then nothing is known about the write).
+   */
+  async confirm(what: string): Promise<void> {
+    const { durability, connection, routingKey } = this;
+    const mark = connection.connectionMark(routingKey);
     const acknowledged = integerReply(
-      await connection.send('WAIT', [this.replicas, this.timeoutMs], routingKey, { timeoutMs }),
+      await connection.send('WAIT', [durability.replicas, durability.timeoutMs], routingKey, {
+        timeoutMs: this.remainingMs(),
+      }),
     );
-    if (acknowledged < this.replicas) throw new NotReplicatedError(what, acknowledged, this.replicas);
+    if (connection.connectionMark(routingKey) !== mark) throw replaced(what, durability);
+    if (acknowledged < durability.replicas)
+      throw new NotReplicatedError(what, acknowledged, durability.replicas);
   }
 
-  /** Milliseconds left of a call that began at `started` (at least 1). */
-  remainingMs(connection: RedisConnection, started: number): number {
-    return Math.max(1, started + connection.operationTimeoutMs + this.timeoutMs - performance.now());
+  /** Milliseconds left of the call's bound (at least 1). */
+  remainingMs(): number {
+    return Math.max(
+      1,
+      this.started + this.connection.operationTimeoutMs + this.durability.timeoutMs - performance.now(),
+    );
   }
+}
+
+function replaced(what: string, durability: Durability): NotReplicatedError {
+  return new NotReplicatedError(
+    what,
+    0,
+    durability.replicas,
+    'the connection that sent it was replaced by a reconnect before WAIT answered',
+  );
 }

@@ -107,9 +107,12 @@ export class NotReplicatedError extends RedisUnavailableError {
     readonly acknowledged: number,
     /** Replicas required (`durability.replicas`). */
     readonly required: number,
+    /** Why, when not simply too few acknowledgements. */
+    detail?: string,
   ) {
     super(
-      `${what} was acknowledged by ${acknowledged} of ${required} required replica(s) in time: a failover could lose it`,
+      `${what} was acknowledged by ${acknowledged} of ${required} required replica(s) in time` +
+        `${detail ? ` (${detail})` : ''}: a failover could lose it`,
     );
   }
 }

@@ -3,8 +3,7 @@
  * before its caller hears of it, so a failover can never hand out a key whose holder was told
  * "yours".
  */
-import type { RedisConnection } from '../client/index.js';
-import type { Durability } from '../durability.js';
+import type { PendingWrite } from '../durability.js';
 import type { LeaseRef } from './types.js';
 
 /**
@@ -14,22 +13,14 @@ import type { LeaseRef } from './types.js';
  * that cannot make it in time leaves the key only until its lease ends — and the error is thrown.
  */
 export async function confirmLeases(
-  durability: Durability,
-  connection: RedisConnection,
-  routingKey: string,
+  write: PendingWrite,
   leases: readonly LeaseRef[],
-  started: number,
   release: (lease: LeaseRef, timeoutMs: number) => Promise<unknown>,
 ): Promise<void> {
   try {
-    await durability.confirm(
-      connection,
-      routingKey,
-      leases.length > 1 ? `${leases.length} mallocs` : 'malloc',
-      started,
-    );
+    await write.confirm(leases.length > 1 ? `${leases.length} mallocs` : 'malloc');
   } catch (error) {
-    const timeoutMs = durability.remainingMs(connection, started);
+    const timeoutMs = write.remainingMs();
     await Promise.all(
       leases
         .filter((lease) => lease.token !== '')

@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { integerReply, type RedisClient, type RedisReply, toConnection } from '../client/index.js';
 import { DEFAULTS } from '../defaults.js';
+import type { PendingWrite } from '../durability.js';
 import { InvalidArgumentError, PoolCorruptionError } from '../errors.js';
 import {
   type AllocatorKeys,
@@ -126,17 +127,14 @@ export class RedisAllocatorCore extends RedisLock {
     this.hooks = options.meter ? meterHooks(options.meter, { pool, mode }) : undefined;
     if (options.coalesce ?? true) {
       this.#coalescer = new Coalescer(async (batch, tokens) => {
-        const started = this.durability === undefined ? 0 : performance.now();
+        const write = this.#beginWrite();
         const granted = await this.#runMalloc(batch, tokens);
         // One WAIT confirms the whole batch; unconfirmed, every caller of it fails closed.
-        if (this.durability !== undefined && granted.length > 0) {
-          await this.#confirmLeases(granted, started);
-        }
+        if (write !== undefined && granted.length > 0) await this.#confirmLeases(write, granted);
         return tokens.map((_, i) => granted[i] ?? null);
       });
       this.#freeCoalescer = new Coalescer(async (lifetime, keyLists) => {
-        await this.#runFree(lifetime, keyLists.flat());
-        if (this.durability !== undefined) await this.confirmWrite('freeKeys');
+        await this.durably('freeKeys', this.redisKeys.pool, () => this.#runFree(lifetime, keyLists.flat()));
         return keyLists.map(() => undefined);
       });
       this.#releaseCoalescer = new Coalescer((batch, leases) => this.#runRelease(batch, leases));
@@ -180,16 +178,16 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKeys(keys);
     const lifetime = toLifetimeSeconds(options.timeout ?? DEFAULTS.entryLifetime, 'timeout');
     if (keys.length === 0) return;
-    await this.runPool(scripts.extend, [lifetime, ...keys]);
-    if (this.durability !== undefined) await this.confirmWrite('extend');
+    await this.durably('extend', this.redisKeys.pool, () =>
+      this.runPool(scripts.extend, [lifetime, ...keys]),
+    );
   }
 
   /** Removes keys from the pool; unknown keys are skipped. Their locks and bindings stay. */
   async shrink(keys: readonly string[]): Promise<void> {
     assertResourceKeys(keys);
     if (keys.length === 0) return;
-    await this.runPool(scripts.shrink, keys);
-    if (this.durability !== undefined) await this.confirmWrite('shrink');
+    await this.durably('shrink', this.redisKeys.pool, () => this.runPool(scripts.shrink, keys));
   }
 
   /**
@@ -200,14 +198,16 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKeys(keys);
     const lifetime = toLifetimeSeconds(options.timeout ?? DEFAULTS.entryLifetime, 'timeout');
     if (keys.length === 0) return this.clear();
-    await this.runPool(scripts.assign, [lifetime, ...keys]);
-    if (this.durability !== undefined) await this.confirmWrite('assign');
+    await this.durably('assign', this.redisKeys.pool, () =>
+      this.runPool(scripts.assign, [lifetime, ...keys]),
+    );
   }
 
   /** Empties the pool (hash and pointers, atomically). Locks and bindings are left to expire. */
   async clear(): Promise<void> {
-    await scripts.clear.run(this.connection, this.listKeys, []);
-    if (this.durability !== undefined) await this.confirmWrite('clear');
+    await this.durably('clear', this.redisKeys.pool, () =>
+      scripts.clear.run(this.connection, this.listKeys, []),
+    );
   }
 
   // ---- allocation ---------------------------------------------------------------------------
@@ -258,11 +258,11 @@ export class RedisAllocatorCore extends RedisLock {
       } else {
         const { bindPrefix } = this.redisKeys;
         const binding = name === '' ? [] : [name, bindPrefix, bindTtl];
-        const started = this.durability === undefined ? 0 : performance.now();
+        const write = this.#beginWrite();
         const [first] = await this.#runMalloc({ ttl, gcCount, gcGateMs }, [token], binding);
         granted = first ?? null;
         // (A coalesced malloc is confirmed once per batch, in the coalescer's send.)
-        if (granted !== null && this.durability !== undefined) await this.#confirmLeases([granted], started);
+        if (granted !== null && write !== undefined) await this.#confirmLeases(write, [granted]);
       }
     } catch (error) {
       this.hooks?.mallocEnds(null, begun, true);
@@ -305,7 +305,7 @@ export class RedisAllocatorCore extends RedisLock {
           queueScore,
           this.#waiting.livenessMs,
         ];
-        const started = this.durability === undefined ? 0 : performance.now();
+        const write = this.#beginWrite();
         const reply = await this.#runMallocReply(options, [token], tail);
         if (reply === 1) {
           if (hooks !== undefined) queuedAt ??= performance.now();
@@ -314,7 +314,7 @@ export class RedisAllocatorCore extends RedisLock {
         if (Array.isArray(reply) && typeof reply[1] === 'string') {
           const fence = Number(reply[0]);
           const granted: Lease = { key: reply[1], token: fencedToken(token, fence), fence };
-          if (this.durability !== undefined) await this.#confirmLeases([granted], started);
+          if (write !== undefined) await this.#confirmLeases(write, [granted]);
           return granted;
         }
         throw new PoolCorruptionError(`a waiting malloc answered ${JSON.stringify(reply)}`);
@@ -401,7 +401,7 @@ export class RedisAllocatorCore extends RedisLock {
     if (options.holder !== undefined) assertHolder(options.holder);
     const token = ownerToken(options.holder);
     const { pool, head, tail, fence: fenceKey, deadlines, lockPrefix } = this.redisKeys;
-    const started = this.durability === undefined ? 0 : performance.now();
+    const write = this.#beginWrite();
     const fence = Number(
       await scripts.acquireKey.run(
         this.connection,
@@ -411,7 +411,7 @@ export class RedisAllocatorCore extends RedisLock {
     );
     if (fence <= 0) return null;
     const lease = { key, token: fencedToken(token, fence), fence };
-    if (this.durability !== undefined) await this.#confirmLeases([lease], started);
+    if (write !== undefined) await this.#confirmLeases(write, [lease]);
     return lease;
   }
 
@@ -426,13 +426,13 @@ export class RedisAllocatorCore extends RedisLock {
     const lifetime = this.freeLifetime(options);
     const cooldownMs = toCooldownMs(options.cooldown);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
-    const started = this.durability === undefined ? 0 : performance.now();
+    const write = this.#beginWrite();
     const released =
       this.#releaseCoalescer !== undefined
         ? await this.#releaseCoalescer.request(`${lifetime}|${cooldownMs}`, { lifetime, cooldownMs }, lease)
         : (await this.#runRelease({ lifetime, cooldownMs }, [lease]))[0]!;
     this.hooks?.release(lease, released ? 'released' : 'lost');
-    if (this.durability !== undefined) await this.confirmWrite('release', started);
+    if (write !== undefined) await write.confirm('release');
     return released;
   }
 
@@ -463,15 +463,13 @@ export class RedisAllocatorCore extends RedisLock {
     const ttl = toTtlMs(timeout, 'timeout');
     if (lease.token === '') return 'renewed'; // a shared-mode rotation holds no lock
     const lockKey = this.lockKey(lease.key);
-    const started = this.durability === undefined ? 0 : performance.now();
+    const write = this.durability?.begin(this.connection, lockKey);
     const result = await scripts.renew.run(
       this.connection,
       [lockKey, this.redisKeys.deadlines],
       [lease.token, ttl, lease.key],
     );
-    if (this.durability !== undefined) {
-      await this.durability.confirm(this.connection, lockKey, 'renew', started);
-    }
+    if (write !== undefined) await write.confirm('renew');
     this.hooks?.renew(result === 1 ? 'renewed' : 'lost');
     return RENEW_OUTCOMES[String(result)] ?? 'expired';
   }
@@ -487,15 +485,13 @@ export class RedisAllocatorCore extends RedisLock {
     if (leases.length === 0) return [];
     const args: (string | number)[] = [this.redisKeys.lockPrefix];
     for (const lease of leases) args.push(lease.key, lease.token, lease.ttlMs);
-    const started = this.durability === undefined ? 0 : performance.now();
+    const write = this.durability?.begin(this.connection, this.redisKeys.deadlines);
     const codes = (await scripts.renewLeases.run(
       this.connection,
       [this.redisKeys.deadlines],
       args,
     )) as number[];
-    if (this.durability !== undefined) {
-      await this.durability.confirm(this.connection, this.redisKeys.deadlines, 'renew', started);
-    }
+    if (write !== undefined) await write.confirm('renew');
     return codes.map((code) => RENEW_OUTCOMES[String(code)] ?? 'expired');
   }
 
@@ -509,8 +505,7 @@ export class RedisAllocatorCore extends RedisLock {
     if (keys.length === 0) return;
     if (this.#freeCoalescer !== undefined)
       return this.#freeCoalescer.request(String(lifetime), lifetime, keys);
-    await this.#runFree(lifetime, keys);
-    if (this.durability !== undefined) await this.confirmWrite('freeKeys');
+    await this.durably('freeKeys', this.redisKeys.pool, () => this.#runFree(lifetime, keys));
   }
 
   // ---- soft binding -------------------------------------------------------------------------
@@ -521,17 +516,16 @@ export class RedisAllocatorCore extends RedisLock {
     assertResourceKey(key);
     const ttl = toTtlMs(timeout, 'timeout');
     const bindKey = this.redisKeys.bindPrefix + name;
-    await this.commands.set(bindKey, key, ttl);
-    if (this.durability !== undefined)
-      await this.durability.confirm(this.connection, bindKey, 'updateSoftBind');
+    await this.durably('updateSoftBind', bindKey, () => this.commands.set(bindKey, key, ttl));
   }
 
   /** Removes `name`'s binding (and the legacy key shape upstream's `update_soft_bind` wrote). */
   async unbindSoftBind(name: string): Promise<void> {
     assertName(name, 'name');
     const { bindPrefix, legacyBindPrefix } = this.redisKeys;
-    await this.commands.del(bindPrefix + name, legacyBindPrefix + name);
-    if (this.durability !== undefined) await this.confirmWrite('unbindSoftBind');
+    await this.durably('unbindSoftBind', this.redisKeys.pool, () =>
+      this.commands.del(bindPrefix + name, legacyBindPrefix + name),
+    );
   }
 
   /** The key `name` is bound to, or `null`. */
@@ -553,9 +547,10 @@ export class RedisAllocatorCore extends RedisLock {
       throw new InvalidArgumentError(`gc count must be a positive integer, got ${String(count)}`);
     }
     const { lockPrefix } = this.redisKeys;
-    const reclaimed = (await scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count])) as number;
+    const reclaimed = (await this.durably('gc', this.redisKeys.pool, () =>
+      scripts.gc.run(this.connection, this.scriptKeys, [lockPrefix, count]),
+    )) as number;
     this.hooks?.gcReclaimed(reclaimed);
-    if (this.durability !== undefined) await this.confirmWrite('gc');
     return reclaimed;
   }
 
@@ -596,28 +591,22 @@ export class RedisAllocatorCore extends RedisLock {
     return script.run(this.connection, this.listKeys, [this.redisKeys.lockPrefix, ...args]);
   }
 
-  /** Waits for the replicas to confirm this connection's writes to the pool's node (durability on). */
-  private confirmWrite(what: string, started?: number): Promise<void> {
-    return this.durability!.confirm(this.connection, this.redisKeys.pool, what, started);
+  /** With durability, a write to the pool's node about to be sent; `undefined` without. */
+  #beginWrite(): PendingWrite | undefined {
+    return this.durability?.begin(this.connection, this.redisKeys.pool);
   }
 
   /** New leases: confirmed by the replicas, or released again and the error thrown. */
-  #confirmLeases(leases: readonly LeaseRef[], started: number): Promise<void> {
-    return confirmLeases(
-      this.durability!,
-      this.connection,
-      this.redisKeys.pool,
-      leases,
-      started,
-      (lease, timeoutMs) =>
-        scripts.release.run(
-          this.connection,
-          this.returnKeys,
-          [this.redisKeys.lockPrefix, '', 0, lease.key, lease.token],
-          {
-            timeoutMs,
-          },
-        ),
+  #confirmLeases(write: PendingWrite, leases: readonly LeaseRef[]): Promise<void> {
+    return confirmLeases(write, leases, (lease, timeoutMs) =>
+      scripts.release.run(
+        this.connection,
+        this.returnKeys,
+        [this.redisKeys.lockPrefix, '', 0, lease.key, lease.token],
+        {
+          timeoutMs,
+        },
+      ),
     );
   }
 

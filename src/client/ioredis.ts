@@ -52,6 +52,20 @@ export class IoredisConnection implements RedisConnection {
   }
 
   /**
+   * The socket (`stream`) under the connection serving `routingKey`: ioredis opens a new one on
+   * every reconnect, and re-sends unanswered commands on it (`autoResendUnfulfilledCommands`).
+   */
+  connectionMark(routingKey?: string): unknown {
+    if (!this.isCluster) return (this.client as { stream?: unknown }).stream;
+    if (routingKey === undefined) return undefined;
+    try {
+      return (this.nodeServing(routingKey) as { stream?: unknown }).stream;
+    } catch {
+      return Symbol('no master'); // matches nothing: a WAIT then confirms nothing
+    }
+  }
+
+  /**
    * The cluster's own connection to the master of `key`'s slot: `WAIT` must follow the write on the
    * connection that carried it.
    */

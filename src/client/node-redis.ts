@@ -40,6 +40,27 @@ const KEYLESS_ROUTED = new Set(['WAIT']);
 /** Which node-redis factory made the client: their `sendCommand` signatures differ. */
 export type NodeRedisKind = 'client' | 'cluster' | 'sentinel';
 
+/** Events after which commands may go out on a socket that did not carry the earlier ones. */
+const RECONNECT_EVENTS: Record<NodeRedisKind, readonly string[]> = {
+  client: ['connect', 'reconnecting'],
+  cluster: ['node-connect', 'node-reconnecting', 'node-disconnect'],
+  sentinel: ['connect', 'reconnecting', 'topology-change'],
+};
+
+type Emitter = { on(event: string, listener: () => void): unknown };
+const epochs = new WeakMap<object, { count: number }>();
+
+function connectionEpoch(client: object, kind: NodeRedisKind): { count: number } {
+  let epoch = epochs.get(client);
+  if (epoch === undefined) {
+    const counter = { count: 0 };
+    for (const event of RECONNECT_EVENTS[kind]) (client as Emitter).on(event, () => counter.count++);
+    epochs.set(client, counter);
+    epoch = counter;
+  }
+  return epoch;
+}
+
 export class NodeRedisConnection implements RedisConnection {
   readonly family = 'node-redis' as const;
   readonly operationTimeoutMs = Number.POSITIVE_INFINITY;
@@ -50,6 +71,15 @@ export class NodeRedisConnection implements RedisConnection {
     readonly kind: NodeRedisKind,
   ) {
     this.isCluster = kind === 'cluster';
+  }
+
+  /**
+   * How many (re)connections node-redis reported (its socket is private): a command queued while
+   * the socket was down is written on the next one, before which it emits `connect` (a cluster:
+   * `node-connect` of any node; a sentinel also `topology-change`). Counted from the first call.
+   */
+  connectionMark(): unknown {
+    return connectionEpoch(this.client, this.kind).count;
   }
 
   /** On a cluster, `routingKey` picks the slot's master for keyless commands (`WAIT`) too. */

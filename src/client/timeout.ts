@@ -94,6 +94,10 @@ class TimeoutConnection implements RedisConnection {
     return this.inner.isCluster;
   }
 
+  connectionMark(routingKey?: string): unknown {
+    return this.inner.connectionMark(routingKey);
+  }
+
   send(
     command: string,
     args: readonly RedisArg[],

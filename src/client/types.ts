@@ -50,6 +50,14 @@ export interface RedisConnection {
    */
   readonly operationTimeoutMs: number;
   /**
+   * An opaque value naming the physical connection that serves `routingKey` now (standalone: the
+   * one connection); it changes whenever that connection is replaced by a reconnect. `WAIT` counts
+   * only the writes its own connection sent, and clients re-send (or send late) a command across a
+   * reconnect, so durability compares the mark when the write answered with the one when its
+   * `WAIT` answered.
+   */
+  connectionMark(routingKey?: string): unknown;
+  /**
    * Opens a new dedicated connection of the same kind and address, ready for blocking commands
    * (`BLPOP`…) that must not stall the shared one. The caller closes it.
    */

@@ -36,16 +36,14 @@ export class RedisLockPool extends RedisLock implements LockPool {
   async extend(keys?: readonly string[] | null): Promise<void> {
     const members = memberKeys(keys);
     if (members.length === 0) return;
-    await this.commands.sadd(this.poolKey, members);
-    if (this.durability !== undefined) await this.durability.confirm(this.connection, this.poolKey, 'extend');
+    await this.durably('extend', this.poolKey, () => this.commands.sadd(this.poolKey, members));
   }
 
   /** Removes members (`SREM`); unknown keys and `null`/`undefined`/`[]` are no-ops. Locks stay. */
   async shrink(keys?: readonly string[] | null): Promise<void> {
     const members = memberKeys(keys);
     if (members.length === 0) return;
-    await this.commands.srem(this.poolKey, members);
-    if (this.durability !== undefined) await this.durability.confirm(this.connection, this.poolKey, 'shrink');
+    await this.durably('shrink', this.poolKey, () => this.commands.srem(this.poolKey, members));
   }
 
   /**
@@ -55,14 +53,14 @@ export class RedisLockPool extends RedisLock implements LockPool {
   async assign(keys?: readonly string[] | null): Promise<void> {
     const members = memberKeys(keys);
     if (members.length === 0) return this.clear();
-    await assignScript.run(this.connection, [this.poolKey], members);
-    if (this.durability !== undefined) await this.durability.confirm(this.connection, this.poolKey, 'assign');
+    await this.durably('assign', this.poolKey, () =>
+      assignScript.run(this.connection, [this.poolKey], members),
+    );
   }
 
   /** Removes every member. Locks stay. */
   async clear(): Promise<void> {
-    await this.commands.del(this.poolKey);
-    if (this.durability !== undefined) await this.durability.confirm(this.connection, this.poolKey, 'clear');
+    await this.durably('clear', this.poolKey, () => this.commands.del(this.poolKey));
   }
 
   /** Every member, in no particular order (`SMEMBERS`: one reply; prefer `for await` for huge pools). */

@@ -122,8 +122,7 @@ export class RedisLock extends BaseLock implements Lock {
   async update(key: string, options?: LockOptions): Promise<void> {
     const lockKey = this.lockKey(key);
     const { value, ttlMs } = lockArguments(options);
-    await this.commands.set(lockKey, value, ttlMs);
-    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, 'update');
+    await this.durably('update', lockKey, () => this.commands.set(lockKey, value, ttlMs));
   }
 
   /**
@@ -133,9 +132,7 @@ export class RedisLock extends BaseLock implements Lock {
   async lock(key: string, options?: LockOptions): Promise<boolean> {
     const lockKey = this.lockKey(key);
     const { value, ttlMs } = lockArguments(options);
-    const acquired = await this.commands.set(lockKey, value, ttlMs, true);
-    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, 'lock');
-    return acquired;
+    return this.durably('lock', lockKey, () => this.commands.set(lockKey, value, ttlMs, true));
   }
 
   /**
@@ -147,9 +144,10 @@ export class RedisLock extends BaseLock implements Lock {
   async rlock(key: string, options?: LockOptions): Promise<boolean> {
     const lockKey = this.lockKey(key);
     const { value, ttlMs } = lockArguments(options);
-    const acquired = (await scripts.rlock.run(this.connection, [lockKey], [value, ttlMs])) === 1;
-    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, 'rlock');
-    return acquired;
+    const reply = await this.durably('rlock', lockKey, () =>
+      scripts.rlock.run(this.connection, [lockKey], [value, ttlMs]),
+    );
+    return reply === 1;
   }
 
   /** `true` when lock `key` exists (whatever its value). */
@@ -165,16 +163,26 @@ export class RedisLock extends BaseLock implements Lock {
   /** Deletes lock `key` whoever holds it. @returns `true` when a lock existed. */
   async unlock(key: string): Promise<boolean> {
     const lockKey = this.lockKey(key);
-    const existed = (await this.commands.del(lockKey)) === 1;
-    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, 'unlock');
-    return existed;
+    return (await this.durably('unlock', lockKey, () => this.commands.del(lockKey))) === 1;
   }
 
   protected async applyConditional(key: string, command: ConditionalCommand): Promise<boolean> {
     const args = [command.op, command.argument, String(this.eps), command.store ?? '', command.ttlMs];
     const lockKey = this.lockKey(key);
-    const applied = (await scripts.conditional.run(this.connection, [lockKey], args)) === 1;
-    if (this.durability !== undefined) await this.durability.confirm(this.connection, lockKey, command.op);
-    return applied;
+    const reply = await this.durably(command.op, lockKey, () =>
+      scripts.conditional.run(this.connection, [lockKey], args),
+    );
+    return reply === 1;
+  }
+
+  /**
+   * Runs `write`, then (durability on) waits for the replicas to confirm it on the connection that
+   * carried it, the one serving `routingKey`.
+   */
+  protected async durably<T>(what: string, routingKey: string, write: () => Promise<T>): Promise<T> {
+    const pending = this.durability?.begin(this.connection, routingKey);
+    const result = await write();
+    if (pending !== undefined) await pending.confirm(what);
+    return result;
   }
 }

@@ -4,6 +4,8 @@
  * closed without them; off by default, with no `WAIT` at all.
  */
 import { Cluster, Redis } from 'ioredis';
+import { Redis as Ioredis6 } from 'ioredis6';
+import { Redis as Iovalkey } from 'iovalkey';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSlot } from '../../src/client/slot.js';
@@ -21,7 +23,9 @@ import {
   startRedisCluster,
   startRedisServer,
   startReplica,
+  waitFor,
 } from '../../tools/redis-server.js';
+import { RedisProxy } from '../faults/proxy.js';
 import { uniquePrefix } from '../helpers/redis.js';
 
 const DURABILITY = { replicas: 1, timeout: 0.2 };
@@ -189,4 +193,44 @@ describe('durability on node-redis', () => {
       nodeClient.destroy();
     }
   });
+});
+
+// WAIT counts only the writes of its own connection. ioredis re-sends a command left unanswered
+// by a dropped connection on the new one; after a failover that is another server, where WAIT
+// answers for that server's writes, not for the one the old primary took with it.
+describe('durability across a reconnect', () => {
+  it.each(['ioredis', 'ioredis6', 'iovalkey'] as const)(
+    '%s: a WAIT re-sent after a failover confirms nothing, so the malloc fails closed',
+    async (kind) => {
+      // The old primary (`lonely`) has no replica, so the lease's WAIT blocks there; the proxy then
+      // sends the clients to the promoted one (`primary`), whose replica is up to date.
+      const address = await RedisProxy.start(lonely.port);
+      const options = { retryStrategy: () => 20 };
+      const user =
+        kind === 'ioredis'
+          ? new Redis(address.port, '127.0.0.1', options)
+          : kind === 'ioredis6'
+            ? new Ioredis6(address.port, '127.0.0.1', options)
+            : new Iovalkey(address.port, '127.0.0.1', options);
+      user.on('error', () => {});
+      try {
+        const prefix = uniquePrefix(`dur-resend-${kind}`);
+        await new RedisAllocator(client, prefix).extend(['a']);
+        const allocator = new RedisAllocator(user as never, prefix, {
+          durability: { replicas: 1, timeout: 3 },
+          operationTimeout: 5,
+        });
+        const leasing = allocator.acquireLease({ timeout: 30 }).catch((caught: unknown) => caught);
+        await waitFor(() => redisCli(lonely.port, 'CLIENT', 'LIST').includes('cmd=wait'), 5);
+        address.retarget(primary.port);
+        const outcome = await leasing;
+        expect(outcome).toBeInstanceOf(NotReplicatedError);
+        expect((outcome as Error).message).toMatch(/replaced by a reconnect/);
+      } finally {
+        user.disconnect();
+        await address.stop();
+      }
+    },
+    30_000,
+  );
 });

@@ -17,6 +17,7 @@ function heldConnection() {
     isCluster: false,
     operationTimeoutMs: Number.POSITIVE_INFINITY,
     send: () => new Promise((resolve) => pending.push(resolve)),
+    connectionMark: () => undefined,
     openDedicated: () => Promise.reject(new Error('not used')),
   };
   return { connection, pending };
