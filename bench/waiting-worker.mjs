@@ -28,16 +28,30 @@ const sha = await client.script('LOAD', trivialScript);
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Closed loops that wait for a key, hold it `holdMs`, release it; until `end`. */
-async function contend({ subject, loops, holdMs, seconds, limit, key, pool }) {
+/**
+ * Closed loops that wait for a key, hold it `holdMs`, release it; until `end`. The first `warmup`
+ * seconds are not measured (JIT, script loading, the allocator's blocking connection, the
+ * semaphore's first polls): the figure is the steady state, for both subjects alike.
+ */
+async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key, pool }) {
   const allocator = new RedisAllocator(client, pool);
-  const events = []; // [kind, key, t]: 'g' grant, 'r' release sent
+  const events = []; // [kind, key, t]: 'g' grant, 'r' release sent (in the measured window)
   let acquisitions = 0;
   let heldMs = 0;
   const rtts = [];
-  const start = now();
+  const start = now() + warmup * 1000;
   const end = start + seconds * 1000;
   commands = 0;
+  // The counters restart when the measured window opens.
+  const opening = setTimeout(() => {
+    commands = 0;
+    rtts.length = 0;
+  }, warmup * 1000);
+  /** A hold from `granted` to `released`, counted for the part inside the window. */
+  const held = (granted, released) => {
+    heldMs += Math.max(0, Math.min(released, end) - Math.max(granted, start));
+    if (granted >= start && granted < end) acquisitions++;
+  };
   const loop = async () => {
     // One Semaphore per loop: an instance is one holder identity in redis-semaphore.
     const semaphore = new Semaphore(client, key, limit, { acquireTimeout: 600_000, lockTimeout: 600_000 });
@@ -45,20 +59,17 @@ async function contend({ subject, loops, holdMs, seconds, limit, key, pool }) {
       if (subject === 'allocator') {
         const lease = await allocator.acquireLease({ wait: 600, timeout: 600 });
         const granted = now();
-        events.push(['g', lease.key, granted]);
+        if (granted >= start) events.push(['g', lease.key, granted]);
         await sleep(holdMs);
         const released = now();
-        events.push(['r', lease.key, released]);
-        heldMs += Math.min(released, end) - Math.min(granted, end);
-        acquisitions++;
+        if (released >= start) events.push(['r', lease.key, released]);
+        held(granted, released);
         await allocator.releaseLease(lease);
       } else {
         await semaphore.acquire();
         const granted = now();
         await sleep(holdMs);
-        const released = now();
-        heldMs += Math.min(released, end) - Math.min(granted, end);
-        acquisitions++;
+        held(granted, now());
         await semaphore.release();
       }
     }
@@ -74,6 +85,7 @@ async function contend({ subject, loops, holdMs, seconds, limit, key, pool }) {
     }
   };
   await Promise.all([...Array.from({ length: loops }, loop), ceiling()]);
+  clearTimeout(opening);
   const sent = commands - rtts.length;
   await allocator.close();
   return { acquisitions, commands: sent, heldMs, events, rtts, start, end };

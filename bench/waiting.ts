@@ -93,6 +93,8 @@ export async function runWaiting(
 ): Promise<FigureResult> {
   const started = Date.now();
   const seconds = config.check ? 1.5 : 4;
+  /** Unmeasured seconds before each phase's window (see the worker's `contend`). */
+  const warmup = config.check ? 0.3 : 0.5;
   const waiterCounts = [16, 64, 256];
   const library = snapshotLibrary();
   const fairPool = `${prefix}:fair`;
@@ -105,7 +107,10 @@ export async function runWaiting(
   const rows: Row[] = [];
   const ratios: Ratio[] = [];
   const checks: Check[] = [];
-  const notes: string[] = [`${PROCESSES} processes, ${RESOURCES} resources, each held ${HOLD_MS} ms`];
+  const notes: string[] = [
+    `${PROCESSES} processes, ${RESOURCES} resources, each held ${HOLD_MS} ms; ` +
+      `each phase measures ${seconds} s after ${warmup} s of unmeasured warm-up`,
+  ];
   try {
     await Promise.all(workers.map((w) => request(w, {})));
     const client = await env.client();
@@ -122,6 +127,7 @@ export async function runWaiting(
               loops: waiters / PROCESSES,
               holdMs: HOLD_MS,
               seconds,
+              warmup,
               limit: RESOURCES,
               key: `${pool}:semaphore`,
               pool,
