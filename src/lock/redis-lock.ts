@@ -177,12 +177,15 @@ export class RedisLock extends BaseLock implements Lock {
 
   /**
    * Runs `write`, then (durability on) waits for the replicas to confirm it on the connection that
-   * carried it, the one serving `routingKey`.
+   * carried it, the one serving `routingKey`. Durability off: `write()`'s own promise, no wrapper.
    */
-  protected async durably<T>(what: string, routingKey: string, write: () => Promise<T>): Promise<T> {
-    const pending = this.durability?.begin(this.connection, routingKey);
-    const result = await write();
-    if (pending !== undefined) await pending.confirm(what);
-    return result;
+  protected durably<T>(what: string, routingKey: string, write: () => Promise<T>): Promise<T> {
+    const durability = this.durability;
+    if (durability === undefined) return write();
+    const pending = durability.begin(this.connection, routingKey);
+    return write().then(async (result) => {
+      await pending.confirm(what);
+      return result;
+    });
   }
 }
