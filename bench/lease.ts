@@ -62,6 +62,8 @@ async function rawPair(
       k.lockPrefix,
       '0',
       600_000,
+      // `after` takes the client's estimate of the server clock (same machine here: Date.now()).
+      ...(version === 'after' ? [Date.now()] : []),
       1,
       token,
     )) as (string | number)[];

@@ -145,6 +145,14 @@ export async function runWaiting(
           row(`${subject}: client commands per acquisition (${waiters} waiters)`, 'cmds', perAcquisition),
           row(`${subject}: utilisation (${waiters} waiters)`, 'ratio', utilisation),
           row(`${subject}: acquisitions/s (${waiters} waiters)`, 'ops/s', acquisitions / (window / 1000)),
+          // Utilisation = hold / (hold + idle) per acquisition: both parts shown, because a timer
+          // that overshoots the nominal hold raises utilisation without a faster hand-off.
+          row(`${subject}: mean hold per acquisition (${waiters} waiters)`, 'ms', held / acquisitions),
+          row(
+            `${subject}: mean idle key time per acquisition (${waiters} waiters)`,
+            'ms',
+            (RESOURCES * window - held) / acquisitions,
+          ),
         );
         if (subject === 'allocator') {
           const { all: latencies, local, remote } = handOffLatencies(reports);

@@ -74,7 +74,7 @@ interface Lab {
 const DEFAULT_CALL: Record<keyof Variant, { keys: string[]; args: string[] }> = {
   malloc: {
     keys: ['pool', 'head', 'tail', 'gcCursor', 'gcGate', 'fence', 'deadlines'],
-    args: ['lockPrefix', 'shared', 'ttl', 'count', 'tokens'],
+    args: ['lockPrefix', 'shared', 'ttl', 'clock', 'count', 'tokens'],
   },
   free: { keys: ['pool', 'head', 'tail', 'deadlines'], args: ['lockPrefix', 'lifetime', 'keys'] },
   release: {
@@ -128,6 +128,8 @@ function argv(
     lifetime: '',
     cooldown: 0,
     key: call.key ?? '',
+    // The client's estimate of the server clock (redis-clock.ts); same machine, so Date.now().
+    clock: Date.now(),
   };
   const { keys, args } = lab.call[op];
   const spread = args.flatMap((a) => {

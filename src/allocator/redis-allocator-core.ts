@@ -22,6 +22,7 @@ import { toCooldownMs, toIntervalMs, toLifetimeSeconds, toTtlMs } from '../timeo
 import { Coalescer } from './coalescer.js';
 import { confirmLeases } from './durable-leases.js';
 import { assertHolder, fencedToken, ownerToken } from './holder.js';
+import { RedisClock } from './redis-clock.js';
 import { allocatorScripts as scripts } from './scripts.js';
 import { parseWaitOptions, type WaitRequest } from './waiting/options.js';
 import { WaitingRoom } from './waiting/waiting-room.js';
@@ -80,6 +81,8 @@ export class RedisAllocatorCore extends RedisLock {
   private readonly listKeys: readonly string[];
   /** This instance's waits for a key (DESIGN.md §10); idle and connection-free until one waits. */
   readonly #waiting: WaitingRoom;
+  /** Estimate of the server clock for the deadline index (saves malloc a TIME call). */
+  readonly #clock = new RedisClock();
   /** KEYS of release and free: pool, head, tail, deadline index. */
   private readonly returnKeys: readonly string[];
   /** Metrics hooks (only with `options.meter`). */
@@ -348,23 +351,38 @@ export class RedisAllocatorCore extends RedisLock {
     });
   }
 
-  /** The malloc script call itself; its raw reply (a waiting call that queued answers 1). */
-  #runMallocReply(
+  /**
+   * The malloc script call itself; its reply (a waiting call that queued answers 1). The deadline
+   * index counts from this instance's estimate of the server clock; when it has none, the script
+   * reads `TIME` and answers it after the keys, which calibrates the estimate and is removed here.
+   */
+  async #runMallocReply(
     options: MallocOptions,
     tokens: readonly string[],
     binding: readonly (string | number)[],
   ): Promise<RedisReply> {
     const { ttl, gcCount, gcGateMs } = options;
+    const clock = this.#clock.estimateMs();
     const args: (string | number)[] = [
       this.redisKeys.lockPrefix,
       this.shared ? '1' : '0',
       ttl,
+      clock,
       tokens.length,
       ...tokens,
     ];
     if (gcCount > 0 || binding.length > 0) args.push(gcCount, gcGateMs);
     args.push(...binding);
-    return scripts.malloc.run(this.connection, this.scriptKeys, args);
+    const sentAt = clock === '' ? this.#clock.sent() : 0;
+    const reply = await scripts.malloc.run(this.connection, this.scriptKeys, args);
+    if (clock === '' && Array.isArray(reply) && reply.length > 2) {
+      const last = reply[reply.length - 1];
+      if (typeof last === 'number') {
+        this.#clock.observe(last, sentAt);
+        return reply.slice(0, -1);
+      }
+    }
+    return reply;
   }
 
   #runFree(lifetime: string | number, keys: readonly string[]) {

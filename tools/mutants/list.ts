@@ -401,4 +401,32 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/client/connection-mark.test.ts'],
     catchingTest: 'changes when a reconnect replaced the connection',
   },
+  {
+    id: 'malloc-ignores-clock-estimate',
+    bug: "malloc reads Redis TIME for every lease's deadline instead of the client's estimate (2 µs of Redis time per call)",
+    file: 'src/scripts/allocator/malloc.lua',
+    find: 'scheduleReturn(KEYS[7], out, lockTtl, nowMs or clockMs)',
+    replace: 'scheduleReturn(KEYS[7], out, lockTtl, nowMs)',
+    tests: ['test/allocator/redis-clock.test.ts'],
+    catchingTest: 'later mallocs send the estimate',
+  },
+  {
+    id: 'clock-never-calibrated',
+    bug: 'the client never keeps a server-clock sample, so every malloc pays a TIME call',
+    file: 'src/allocator/redis-clock.ts',
+    find: '    this.#offsetMs = serverMs - (sentAt + receivedAt) / 2;',
+    replace: '',
+    tests: ['test/allocator/redis-clock.test.ts'],
+    catchingTest: 'later mallocs send the estimate',
+  },
+  {
+    id: 'clock-offset-inverted',
+    bug: 'the server-clock offset has the wrong sign (deadlines land decades away: expired leases never come back promptly)',
+    file: 'src/allocator/redis-clock.ts',
+    find: '    this.#offsetMs = serverMs - (sentAt + receivedAt) / 2;',
+    replace: '    this.#offsetMs = (sentAt + receivedAt) / 2 - serverMs;',
+    tests: ['test/allocator/redis-clock.test.ts'],
+    // One machine's clocks agree (offset ≈ 0, whatever its sign): the unit test with a skew catches it.
+    catchingTest: 'midpoint of the sampled round trip',
+  },
 ];

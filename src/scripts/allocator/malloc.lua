@@ -9,10 +9,12 @@
 -- ARGV[1]  lock-key prefix "P|S:"
 -- ARGV[2]  "1" shared mode, "0" exclusive mode
 -- ARGV[3]  lock TTL in milliseconds, "0" = no expiry (exclusive mode only)
--- ARGV[4]  n, the number of owner tokens that follow (1, or more for coalesced exclusive
+-- ARGV[4]  the server time in Unix ms as the client estimates it, the clock of the deadline
+--          index (redis-clock.ts); "" = read TIME and answer it (see Returns)
+-- ARGV[5]  n, the number of owner tokens that follow (1, or more for coalesced exclusive
 --          unnamed mallocs of one allocator instance)
--- ARGV[5..4+n]  owner tokens, one per caller in arrival order ("" in shared mode)
--- Then, optional (o = 4 + n):
+-- ARGV[6..5+n]  owner tokens, one per caller in arrival order ("" in shared mode)
+-- Then, optional (o = 5 + n):
 -- ARGV[o+1]  GC step size folded into this call; absent or "0" = no GC (the policy folds GC in)
 -- ARGV[o+2]  GC gate in milliseconds: at most one GC step per gate period across all callers;
 --            absent or "0" = a GC step on every call (with a GC step size > 0)
@@ -27,6 +29,8 @@
 --          i-th token and fenced fence + i - 1, its lock value "<token>@<fence + i - 1>" (FIFO
 --          across the callers); fewer than n keys (down
 --          to none) when the free list ran out. fence is 0 in shared mode and when no key was given.
+--          When ARGV[4] is "" and a timed exclusive lease was recorded, the server time in Unix ms
+--          follows the keys (an integer after the strings): the client calibrates its estimate.
 --          A waiting call that finds no key queues its ticket (once: a ticket with data already
 --          keeps its place) and returns 1 (not a list): the key
 --          will arrive in the instance's mailbox "P|S|pool|mailbox:<instance>" as
@@ -40,7 +44,7 @@
 -- are handed to the queue by the drain script within about a second. The queue keys derive from
 -- ARGV[1] (pool.lua header).
 --
--- Trailing arguments are optional, so the common call (one caller, no GC, no name) sends five:
+-- Trailing arguments are optional, so the common call (one caller, no GC, no name) sends six:
 -- Redis builds the ARGV table on every call, and each element costs server time.
 --
 -- GC rule: with a GC step size > 0, a call that opens the gate first returns up to DUE_BATCH keys
@@ -63,8 +67,9 @@
 
 local shared = ARGV[2] == '1'
 local lockTtl = tonumber(ARGV[3])
-local wanted = tonumber(ARGV[4])
-local o = 4 + wanted
+local clockMs = tonumber(ARGV[4])
+local wanted = tonumber(ARGV[5])
+local o = 5 + wanted
 local gcCount = tonumber(ARGV[o + 1] or '0')
 local gcGate = tonumber(ARGV[o + 2] or '0')
 local name = ARGV[o + 3] or ''
@@ -106,7 +111,7 @@ end
 local fenceBase
 local function acquire(item)
   fenceBase = fenceBase or (rcall('INCRBY', KEYS[6], wanted) - wanted)
-  local value = ARGV[5 + #out] .. '@' .. (fenceBase + #out + 1)
+  local value = ARGV[6 + #out] .. '@' .. (fenceBase + #out + 1)
   local locked
   if lockTtl > 0 then
     locked = rcall('SET', lockPrefix .. item, value, 'NX', 'PX', lockTtl)
@@ -247,7 +252,12 @@ local ticket = ARGV[o + 6]
 if out[1] or not ticket or ticket == '' then
   -- An exclusive allocation records its deadlines; its fences were taken by acquire.
   if shared or #out == 0 then return { 0, unpack(out) } end
-  scheduleReturn(KEYS[7], out, lockTtl)
+  -- The deadlines count from the real server time when this call read it anyway (an expiring
+  -- entry), else from the client's estimate; without either, TIME is read and answered.
+  scheduleReturn(KEYS[7], out, lockTtl, nowMs or clockMs)
+  if not clockMs and lockTtl > 0 then
+    out[#out + 1] = nowMs
+  end
   return { fenceBase + 1, unpack(out) }
 end
 -- Nothing free: queue this caller's ticket and mark its instance alive (its mailbox loop keeps
@@ -262,7 +272,7 @@ end
 local arrival = string.format('%015d', rcall('INCR', base .. '|pool|waiters_arrival'))
 rcall('ZADD', base .. '|pool|waiters', ARGV[o + 8], arrival .. '|' .. ticket)
 now()
-rcall('HSET', base .. '|pool|tickets', ticket, arrival .. '|' .. ARGV[o + 7] .. '|' .. ARGV[5] .. '|' .. ARGV[3]
+rcall('HSET', base .. '|pool|tickets', ticket, arrival .. '|' .. ARGV[o + 7] .. '|' .. ARGV[6] .. '|' .. ARGV[3]
   .. '|' .. (ARGV[o + 5] or '0') .. '|' .. nowMs .. '|' .. name)
 rcall('SET', base .. '|pool|alive:' .. ARGV[o + 7], '1', 'PX', ARGV[o + 9])
 return 1

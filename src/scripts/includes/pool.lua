@@ -61,11 +61,15 @@ local COOLING = '#cooldown'
 -- promptly; a lock without expiry (ttlMs 0) has no deadline. The index only speeds up GC and is
 -- kept lazily: release and free do not remove their keys (ZADD overwrites, so it holds at most one
 -- member per key), and the pop drops or re-scores an entry whose key is free or whose lock now
--- ends later (pool-edit.lua returnDue).
-local function scheduleReturn(deadlinesKey, items, ttlMs)
+-- ends later (pool-edit.lua returnDue). fromMs: the server time in Unix ms to count from, when the
+-- caller has it without a TIME call (malloc: the client's estimate); nil = read TIME.
+local function scheduleReturn(deadlinesKey, items, ttlMs, fromMs)
   if ttlMs > 0 then
-    now()
-    local at = nowMs + ttlMs
+    if not fromMs then
+      now()
+      fromMs = nowMs
+    end
+    local at = fromMs + ttlMs
     local args = {}
     for i = 1, #items do
       args[2 * i - 1] = at

@@ -1,0 +1,113 @@
+/**
+ * The server-clock estimate behind the deadline index (src/allocator/redis-clock.ts): malloc sends
+ * it instead of reading Redis `TIME` on every call, calibrates it from the one malloc that reads
+ * `TIME`, and the deadlines it writes still match the server clock. On a private server, so its
+ * command statistics count only this file's calls.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisClock } from '../../src/allocator/redis-clock.js';
+import { RedisAllocator } from '../../src/index.js';
+import { type PrivateRedisServer, startRedisServer } from '../../tools/redis-server.js';
+import { uniquePrefix } from '../helpers/redis.js';
+
+let server: PrivateRedisServer;
+let redis: Redis;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await server?.stop();
+});
+
+/** Server-side TIME calls so far (scripts' own calls included). */
+async function timeCalls(): Promise<number> {
+  const stats = (await redis.info('commandstats')) as string;
+  return Number(/cmdstat_time:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
+async function serverMs(): Promise<number> {
+  const [seconds, micros] = (await redis.time()) as [number, number];
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+describe('server clock estimate', () => {
+  it('the first malloc reads the server time; later mallocs send the estimate and read none', async () => {
+    const allocator = new RedisAllocator(redis, uniquePrefix('clock'));
+    await allocator.extend(['a', 'b', 'c', 'd']);
+    const before = await timeCalls();
+    const first = await allocator.mallocKey({ timeout: 30 });
+    expect(first).toBe('a');
+    expect(await timeCalls()).toBe(before + 1);
+    for (const key of ['b', 'c', 'd']) {
+      expect(await allocator.mallocKey({ timeout: 30 })).toBe(key);
+      await allocator.freeKeys([key]);
+    }
+    expect(await timeCalls(), 'a calibrated malloc still read TIME').toBe(before + 1);
+  });
+
+  it('deadlines written from the estimate match the server clock', async () => {
+    const allocator = new RedisAllocator(redis, uniquePrefix('clock'));
+    await allocator.extend(['a', 'b']);
+    await allocator.mallocKey({ timeout: 30 }); // calibrates
+    const before = await serverMs();
+    const calls = await timeCalls();
+    const key = await allocator.mallocKey({ timeout: 30 });
+    const after = await serverMs();
+    expect(await timeCalls()).toBe(calls + 1); // the test's own TIME after the malloc, none by it
+    const deadline = Number(await redis.zscore(allocator.redisKeys.deadlines, key!));
+    // Round-trip halves on loopback: well within 50 ms of the lock's real end.
+    expect(deadline).toBeGreaterThanOrEqual(before + 30_000 - 50);
+    expect(deadline).toBeLessThanOrEqual(after + 30_000 + 50);
+  });
+
+  it('a waiting malloc answered at once calibrates the estimate like any malloc', async () => {
+    const allocator = new RedisAllocator(redis, uniquePrefix('clock'));
+    await allocator.extend(['a', 'b']);
+    const lease = await allocator.acquireLease({ timeout: 30, wait: 1 });
+    expect(lease?.key).toBe('a');
+    const calls = await timeCalls();
+    expect((await allocator.acquireLease({ timeout: 30, wait: 1 }))?.key).toBe('b');
+    expect(await timeCalls()).toBe(calls);
+    await allocator.close();
+  });
+});
+
+describe('RedisClock', () => {
+  it('has no estimate before a sample, so the script reads TIME', () => {
+    expect(new RedisClock(() => 1_000).estimateMs()).toBe('');
+  });
+
+  it('estimates the server time from the midpoint of the sampled round trip', () => {
+    let local = 1_000;
+    const clock = new RedisClock(() => local);
+    const sentAt = clock.sent();
+    local = 1_010; // a 10 ms round trip; the server read 50 000 ms at its middle
+    clock.observe(50_000, sentAt);
+    local = 2_000;
+    expect(clock.estimateMs()).toBe(50_000 + (2_000 - 1_005));
+  });
+
+  it('ignores a sample whose round trip was too slow to trust', () => {
+    let local = 0;
+    const clock = new RedisClock(() => local);
+    const sentAt = clock.sent();
+    local = 500;
+    clock.observe(1_000_000, sentAt);
+    expect(clock.estimateMs()).toBe('');
+  });
+
+  it('asks for a fresh sample once the estimate is a minute old', () => {
+    let local = 0;
+    const clock = new RedisClock(() => local);
+    clock.observe(10_000, clock.sent());
+    local = 59_000;
+    expect(clock.estimateMs()).toBe(69_000);
+    local = 61_000;
+    expect(clock.estimateMs()).toBe('');
+  });
+});
