@@ -69,7 +69,8 @@ local function scheduleReturn(deadlinesKey, items, ttlMs, fromMs)
       now()
       fromMs = nowMs
     end
-    local at = fromMs + ttlMs
+    -- One string for every member: redis.call would format a number score once per member.
+    local at = tostring(fromMs + ttlMs)
     local args = {}
     for i = 1, #items do
       args[2 * i - 1] = at
