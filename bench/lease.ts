@@ -206,8 +206,10 @@ export async function runLease(env: BenchRedis, config: BenchConfig, prefix: str
     const t0 = performance.now();
     await sleep(cfg.keepAliveSeconds * 1000);
     const calls = scriptCalls(await commandStats(admin)) - before;
-    // Renewals fall at fixed multiples of the interval: a window of W intervals holds at most ⌈W⌉.
-    const intervals = Math.ceil((performance.now() - t0) / 500);
+    // Renewals of one cadence are an interval apart, so a window of length L holds at most
+    // ⌊L / interval⌋ + 1 of them (both ends can fall on one); Node timers may fire a millisecond
+    // early, hence the 2 ms of slack. (⌈L / interval⌉ undercounted a window of exactly 3 s: 7/6.)
+    const intervals = Math.floor((performance.now() - t0 + 2) / 500) + 1;
     const lost = objs.filter((obj) => obj?.signal.aborted).length;
     ratios.push(
       ratio(

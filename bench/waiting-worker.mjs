@@ -43,9 +43,11 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
   const end = start + seconds * 1000;
   commands = 0;
   // The counters restart when the measured window opens.
+  let cpuAtStart = process.cpuUsage();
   const opening = setTimeout(() => {
     commands = 0;
     rtts.length = 0;
+    cpuAtStart = process.cpuUsage();
   }, warmup * 1000);
   /** A hold from `granted` to `released`, counted for the part inside the window. */
   const held = (granted, released) => {
@@ -85,10 +87,12 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
     }
   };
   await Promise.all([...Array.from({ length: loops }, loop), ceiling()]);
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   clearTimeout(opening);
   const sent = commands - rtts.length;
   await allocator.close();
-  return { acquisitions, commands: sent, heldMs, events, rtts, start, end };
+  return { acquisitions, commands: sent, heldMs, events, rtts, start, end, cpuMs };
 }
 
 /** Queues one waiter (parent serialises arrivals); reports its grant time when served. */

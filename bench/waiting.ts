@@ -32,6 +32,8 @@ type Report = {
   rtts: number[];
   start: number;
   end: number;
+  /** Client CPU (user + system) of the process over the measured window, ms. */
+  cpuMs: number;
 };
 
 function request<T>(child: ChildProcess, message: object): Promise<T> {
@@ -148,6 +150,11 @@ export async function runWaiting(
           // Utilisation = hold / (hold + idle) per acquisition: both parts shown, because a timer
           // that overshoots the nominal hold raises utilisation without a faster hand-off.
           row(`${subject}: mean hold per acquisition (${waiters} waiters)`, 'ms', held / acquisitions),
+          row(
+            `${subject}: client CPU per acquisition, both processes (${waiters} waiters)`,
+            'µs',
+            (1000 * reports.reduce((n, r) => n + r.cpuMs, 0)) / acquisitions,
+          ),
           row(
             `${subject}: mean idle key time per acquisition (${waiters} waiters)`,
             'ms',
