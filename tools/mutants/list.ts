@@ -429,4 +429,20 @@ export const MUTANTS: readonly Mutant[] = [
     // One machine's clocks agree (offset ≈ 0, whatever its sign): the unit test with a skew catches it.
     catchingTest: 'midpoint of the sampled round trip',
   },
+  {
+    id: 'hand-off-never-writes-entry',
+    bug: 'a hand-off never writes the pool entry, so a key extend/assign adds while waiters queue is locked for one but is no pool member',
+    file: 'src/scripts/includes/pool.lua',
+    find: "        if not allocated then rcall('HSET', poolKey, item, ALLOCATED_PREFIX .. expiry) end",
+    replace: '',
+    tests: ['test/allocator/waiting/waiting.test.ts', MODEL],
+  },
+  {
+    id: 'hand-off-rewrites-kept-expiry',
+    bug: "a released key handed to a waiter loses the new lifetime the release gave it (the entry is not rewritten)",
+    file: 'src/scripts/includes/pool.lua',
+    find: 'if not handOff(items[i], newExpiry or sub(value, 25), not newExpiry) then break end',
+    replace: 'if not handOff(items[i], newExpiry or sub(value, 25), true) then break end',
+    tests: ['test/allocator/waiting/waiting.test.ts', 'test/allocator/waiting/with-leases.test.ts', MODEL],
+  },
 ];

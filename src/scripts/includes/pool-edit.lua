@@ -168,7 +168,7 @@ local function serveQueue()
       rcall('HDEL', poolKey, head)
     else
       markAllocated(head, expiry)
-      if rcall('EXISTS', lockPrefix .. head) == 0 and not handOff(head, expiry) then pushToTail(head, expiry) end
+      if rcall('EXISTS', lockPrefix .. head) == 0 and not handOff(head, expiry, true) then pushToTail(head, expiry) end
     end
   end
 end
