@@ -439,7 +439,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: 'hand-off-rewrites-kept-expiry',
-    bug: "a released key handed to a waiter loses the new lifetime the release gave it (the entry is not rewritten)",
+    bug: 'a released key handed to a waiter loses the new lifetime the release gave it (the entry is not rewritten)',
     file: 'src/scripts/includes/pool.lua',
     find: 'if not handOff(items[i], newExpiry or sub(value, 25), not newExpiry) then break end',
     replace: 'if not handOff(items[i], newExpiry or sub(value, 25), true) then break end',
