@@ -86,11 +86,14 @@ export class MailboxLoop {
    * Reads with a second read always queued behind the first on the same connection: Redis starts
    * blocking on it the moment the first returns, so a hand-off arriving while the first reply is
    * on its way back waits for no extra round trip. (The reads still return one batch per hand-off
-   * or per idle second.)
+   * or per idle second.) The next read is written only after the waiters just served have run: one
+   * read is already blocking in Redis then, and the write would otherwise delay their grants.
    */
   async #run(): Promise<void> {
     let idleSince: number | undefined;
-    let next: Promise<string[]> | undefined;
+    /** The read blocking in Redis now, and the one queued behind it. */
+    let current: Promise<string[]> | undefined;
+    let queued: Promise<string[]> | undefined;
     try {
       while (!this.#stopping) {
         if (this.owner.hasWaiters()) idleSince = undefined;
@@ -101,16 +104,23 @@ export class MailboxLoop {
         try {
           this.#connection ??= await this.connection.openDedicated();
           const connection = this.#connection;
-          const current = next ?? this.#read(connection);
-          next = this.#read(connection);
-          next.catch(() => {}); // its failure is seen when it becomes current
-          for (const message of await current) this.owner.deliver(message);
+          current ??= this.#read(connection);
+          if (queued === undefined) {
+            queued = this.#read(connection);
+            queued.catch(() => {}); // its failure is seen when it becomes current
+          }
+          const messages = await current;
+          current = queued;
+          queued = undefined;
+          for (const message of messages) this.owner.deliver(message);
           // Not awaited: a drain on the shared connection must not hold up the next delivery.
           if (this.owner.hasWaiters()) void this.owner.tick();
+          if (messages.length > 0) await new Promise((resolve) => setImmediate(resolve));
         } catch {
           // Connection lost or Redis restarting: reopen after a pause. Waiters are not failed here;
           // their tickets stay queued, and a ticket dropped meanwhile is re-queued by the tick.
-          next = undefined;
+          current = undefined;
+          queued = undefined;
           const broken = this.#connection;
           this.#connection = undefined;
           await broken?.close().catch(() => {});
@@ -121,9 +131,11 @@ export class MailboxLoop {
       const open = this.#connection;
       this.#connection = undefined;
       await open?.close().catch(() => {});
-      // A read still queued when the loop ends may hold hand-offs: deliver them (to a waiter, or
+      // Reads still pending when the loop ends may hold hand-offs: deliver them (to a waiter, or
       // back to the pool when nobody waits any more).
-      for (const message of await (next ?? Promise.resolve([])).catch(() => [])) this.owner.deliver(message);
+      for (const read of [current, queued]) {
+        for (const message of await (read ?? Promise.resolve([])).catch(() => [])) this.owner.deliver(message);
+      }
     }
   }
 }
