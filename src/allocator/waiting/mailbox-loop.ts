@@ -134,7 +134,8 @@ export class MailboxLoop {
       // Reads still pending when the loop ends may hold hand-offs: deliver them (to a waiter, or
       // back to the pool when nobody waits any more).
       for (const read of [current, queued]) {
-        for (const message of await (read ?? Promise.resolve([])).catch(() => [])) this.owner.deliver(message);
+        for (const message of await (read ?? Promise.resolve([])).catch(() => []))
+          this.owner.deliver(message);
       }
     }
   }
