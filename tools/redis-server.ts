@@ -52,6 +52,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Keeps a dead server's port taken, as a dead host's address stays: every connection is cut at
+ * once. Without it, another test's new server can bind the port while clients still try it, and a
+ * client that trusts the address (ioredis after a sentinel failover checks only `role:master`,
+ * which any fresh server has) works on a stranger's dataset. Resolves with a function that frees
+ * the port again.
+ */
+export async function holdPort(port: number): Promise<() => Promise<void>> {
+  const server = createServer((socket) => socket.destroy());
+  server.unref();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
 export interface StartRedisOptions {
   /** Extra `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
   extraArgs?: string[];

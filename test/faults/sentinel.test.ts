@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  holdPort,
   type PrivateRedisServer,
   type PrivateSentinel,
   redisCli,
@@ -36,11 +37,14 @@ const RECOVERY_SECONDS = LEASE_SECONDS + 4;
 
 let servers: PrivateRedisServer[] = [];
 let sentinel: PrivateSentinel | undefined;
+let releasePort: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await sentinel?.stop();
   await Promise.all(servers.map((server) => server.stop()));
+  await releasePort?.();
   servers = [];
   sentinel = undefined;
+  releasePort = undefined;
 });
 
 describe.each(FAMILIES)('fault 6, failover by redis-sentinel (%s)', (family) => {
@@ -72,6 +76,9 @@ describe.each(FAMILIES)('fault 6, failover by redis-sentinel (%s)', (family) => 
           expect(online.length, 'replicas online before the fault').toBe(2);
           const killAt = performance.now();
           await primary.stop();
+          // The dead primary's address must stay dead: CI runs other files' servers meanwhile, and
+          // one of them on this port once took the ioredis lanes (every member "disappeared").
+          releasePort = await holdPort(primary.port);
           await waitFor(() => {
             const port = watching.primaryPort();
             return port !== null && port !== primary.port;
