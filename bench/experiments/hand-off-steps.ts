@@ -1,8 +1,10 @@
 /**
  * EXPERIMENT (issue 9), not part of `npm run bench`: where the time of one hand-off goes. One
  * process, one key, two loops that take turns (each waits for the key, yields once, releases it),
- * on a private Redis. Each hand-off is split at two points seen on the wire (ioredis' own command
- * objects): the release's EVALSHA written, and the waiter's BLMPOP answered.
+ * on a private Redis: first on one allocator instance (the release reply brings the key: local
+ * delivery), then on two (the waiter's mailbox does). A mailbox hand-off is split at two points
+ * seen on the wire (ioredis' own command objects): the release's EVALSHA written, and the waiter's
+ * BLMPOP answered.
  *   release call → EVALSHA written: the library's release path;
  *   EVALSHA written → BLMPOP answered: Redis (release script, hand-off) and both sockets;
  *   BLMPOP answered → grant seen by the caller: the library's delivery path.
@@ -93,41 +95,61 @@ try {
         () => {},
       );
   });
-  const allocator = new RedisAllocator(client, `hand-off-steps:${process.pid}`);
-  await allocator.extend(['k']);
-  const steps = { release: [] as number[], redis: [] as number[], delivery: [] as number[] };
-  let releaseCalled = 0;
-  let releaseSent = 0;
-  let count = 0;
-  const loop = async () => {
-    while (count < handOffs) {
-      const lease = (await allocator.acquireLease({ wait: 60, timeout: 60 }))!;
-      const granted = now();
-      if (releaseCalled > 0 && answered > releaseSent) {
-        steps.release.push(releaseSent - releaseCalled);
-        steps.redis.push(answered - releaseSent);
-        steps.delivery.push(granted - answered);
+  /**
+   * Two loops take turns on one key. `instances` 1: both loops on one allocator instance, so every
+   * hand-off is answered in the release reply (local delivery); 2: one instance each, so every
+   * hand-off goes through the waiter's mailbox and its BLMPOP.
+   */
+  const run = async (instances: 1 | 2) => {
+    const prefix = `hand-off-steps:${process.pid}:${instances}`;
+    const allocators = Array.from({ length: instances }, () => new RedisAllocator(client, prefix));
+    await allocators[0]!.extend(['k']);
+    const steps = {
+      total: [] as number[],
+      release: [] as number[],
+      redis: [] as number[],
+      delivery: [] as number[],
+    };
+    let releaseCalled = 0;
+    let releaseSent = 0;
+    let count = 0;
+    const loop = async (allocator: RedisAllocator) => {
+      while (count < handOffs) {
+        const lease = (await allocator.acquireLease({ wait: 60, timeout: 60 }))!;
+        const granted = now();
+        if (releaseCalled > 0) steps.total.push(granted - releaseCalled);
+        if (releaseCalled > 0 && answered > releaseSent) {
+          steps.release.push(releaseSent - releaseCalled);
+          steps.redis.push(answered - releaseSent);
+          steps.delivery.push(granted - answered);
+        }
+        count++;
+        await new Promise((resolve) => setImmediate(resolve));
+        releaseCalled = now();
+        const releasing = allocator.releaseLease(lease);
+        // The coalescer writes the EVALSHA a few microtasks after the call.
+        for (let i = 0; i < 4; i++) await Promise.resolve();
+        releaseSent = releaseWritten;
+        await releasing;
       }
-      count++;
-      await new Promise((resolve) => setImmediate(resolve));
-      releaseCalled = now();
-      const releasing = allocator.releaseLease(lease);
-      // The coalescer writes the EVALSHA a few microtasks after the call.
-      for (let i = 0; i < 4; i++) await Promise.resolve();
-      releaseSent = releaseWritten;
-      await releasing;
-    }
+    };
+    await Promise.all([loop(allocators[0]!), loop(allocators[instances - 1]!)]);
+    await Promise.all(allocators.map((allocator) => allocator.close()));
+    return steps;
   };
-  await Promise.all([loop(), loop()]);
-  await allocator.close();
   const show = (label: string, values: number[]) =>
     console.log(
-      `${label.padEnd(34)} p50 ${median(values).toFixed(3)} ms  p90 ${quantile(values, 0.9).toFixed(3)} ms`,
+      `${label.padEnd(40)} p50 ${median(values).toFixed(3)} ms  p90 ${quantile(values, 0.9).toFixed(3)} ms`,
     );
-  console.log(`${steps.release.length} hand-offs timed`);
-  show('release call → EVALSHA written', steps.release);
-  show('EVALSHA written → BLMPOP answered', steps.redis);
-  show('BLMPOP answered → grant', steps.delivery);
+  await run(1); // warm-up (JIT, script loading) for both
+  const mailbox = await run(2);
+  const local = await run(1);
+  console.log(`${handOffs} hand-offs each way`);
+  show('one instance: release call → grant', local.total);
+  show('two instances: release call → grant', mailbox.total);
+  show('  release call → EVALSHA written', mailbox.release);
+  show('  EVALSHA written → BLMPOP answered', mailbox.redis);
+  show('  BLMPOP answered → grant', mailbox.delivery);
   show('floor: RPUSH script → BLMPOP', floorLatencies);
 } finally {
   await env.close();

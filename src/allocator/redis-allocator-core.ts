@@ -454,12 +454,23 @@ export class RedisAllocatorCore extends RedisLock {
     return released;
   }
 
-  /** One release script call for several leases (one key/token pair each). */
+  /**
+   * One release script call for several leases (one key/token pair each). While this instance has
+   * waiters of its own, the script answers the keys it hands to them with the results: they are
+   * granted here, before the releasers resume, and skip the mailbox.
+   */
   async #runRelease(batch: ReleaseBatch, leases: readonly LeaseRef[]): Promise<boolean[]> {
     const args = [this.redisKeys.lockPrefix, batch.lifetime, batch.cooldownMs];
     for (const lease of leases) args.push(lease.key, lease.token);
-    const results = (await scripts.release.run(this.connection, this.returnKeys, args)) as number[];
-    return results.map((result) => result === 1);
+    if (this.#waiting.size > 0) args.push(this.#waiting.instance);
+    const reply = (await scripts.release.run(this.connection, this.returnKeys, args)) as (number | string)[];
+    if (reply.length > leases.length) {
+      for (let i = leases.length; i < reply.length; i++) this.#waiting.deliver(String(reply[i]));
+      // The waiters just granted run first: their keys are in use from now on, while the releasers
+      // only go on to other work (the next malloc, its socket write) when they resume.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return leases.map((_, i) => reply[i] === 1);
   }
 
   /**

@@ -445,4 +445,22 @@ export const MUTANTS: readonly Mutant[] = [
     replace: 'if not handOff(items[i], newExpiry or sub(value, 25), true) then break end',
     tests: ['test/allocator/waiting/waiting.test.ts', 'test/allocator/waiting/with-leases.test.ts', MODEL],
   },
+  {
+    id: 'local-delivery-dropped',
+    bug: "the keys a release hands to its own instance's waiters are answered but never granted (they wait until their lease runs out)",
+    file: 'src/allocator/redis-allocator-core.ts',
+    find: '      for (let i = leases.length; i < reply.length; i++) this.#waiting.deliver(String(reply[i]));',
+    replace: '',
+    tests: ['test/allocator/waiting/local-delivery.test.ts'],
+    catchingTest: 'skips the mailbox',
+  },
+  {
+    id: 'local-delivery-never-asked',
+    bug: 'a release never names its instance, so a hand-off to its own waiter still takes the mailbox round trip',
+    file: 'src/allocator/redis-allocator-core.ts',
+    find: '    if (this.#waiting.size > 0) args.push(this.#waiting.instance);',
+    replace: '',
+    tests: ['test/allocator/waiting/local-delivery.test.ts'],
+    catchingTest: 'skips the mailbox',
+  },
 ];

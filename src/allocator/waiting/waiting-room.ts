@@ -52,7 +52,7 @@ export class WaitingRoom {
     this.livenessMs = Math.max(MIN_LIVENESS_MS, 3 * host.drainIntervalMs);
     const mailbox = host.keys.mailboxPrefix + this.instance;
     this.#loop = new MailboxLoop(host.connection, mailbox, {
-      deliver: (message) => this.#deliver(message),
+      deliver: (message) => this.deliver(message),
       hasWaiters: () => this.#waiters.size > 0,
       tick: () => this.#drainIfDue(),
     });
@@ -152,10 +152,10 @@ export class WaitingRoom {
   }
 
   /**
-   * A hand-off "<ticket>|<fence>|<token>|<key>" read from the mailbox (tickets, fences and tokens
-   * hold no "|"; keys may).
+   * A hand-off "<ticket>|<fence>|<token>|<key>" (tickets, fences and tokens hold no "|"; keys may),
+   * read from the mailbox or answered by this instance's own release (local delivery, release.lua).
    */
-  #deliver(message: string): void {
+  deliver(message: string): void {
     const first = message.indexOf('|');
     const second = message.indexOf('|', first + 1);
     const third = message.indexOf('|', second + 1);

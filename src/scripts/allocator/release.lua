@@ -11,10 +11,14 @@
 -- ARGV[6], ARGV[7]  … more key/token pairs: the releases one allocator instance makes in the same
 --                   tick (with the same lifetime and cooldown) are coalesced into one call (at
 --                   most 64 pairs)
+-- ARGV[#ARGV]  optional, present when the count after ARGV[3] is odd: the releasing allocator
+--              instance's id, sent while it has waiters of its own
 -- Returns  one number per pair: 1 when the lease was ours and is now freed, 0 when it was lost
 --          (expired, freed, or re-allocated to another holder, whose lease is left intact: F3).
 --          A freed key goes to the first live queued waiter first (pool.lua handOff); a cooling
---          key does so when the deadline pop returns it.
+--          key does so when the deadline pop returns it. After the numbers, the hand-offs to the
+--          releasing instance's own tickets, "<ticket>|<fence>|<token>|<key>" each (strings): they
+--          skip its mailbox (pool.lua, local delivery).
 --
 -- Any number of pairs costs the same six commands: MGET of the locks, DEL of the ones still ours,
 -- then returnToFreeList's four. Freed keys stay in the deadline index: a ZREM here cost every
@@ -23,7 +27,11 @@
 
 -- @include pool
 
-local pairsCount = (#ARGV - 3) / 2
+local pairsCount = math.floor((#ARGV - 3) / 2)
+if #ARGV - 3 > 2 * pairsCount then
+  localInstance = ARGV[#ARGV]
+  delivered = {}
+end
 local lockKeys = {}
 for i = 1, pairsCount do lockKeys[i] = lockPrefix .. ARGV[2 * i + 2] end
 local held = rcall('MGET', unpack(lockKeys))
@@ -62,5 +70,8 @@ if #items > 0 then
     rcall('DEL', unpack(ours))
     returnToFreeList(items, newExpiry, true)
   end
+end
+if delivered then
+  for i = 1, #delivered do results[pairsCount + i] = delivered[i] end
 end
 return results

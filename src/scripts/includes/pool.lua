@@ -88,6 +88,12 @@ local function expiryIn(lifetime)
   return '-1'
 end
 
+-- Local delivery (release.lua sets these): a hand-off to a ticket of the releasing instance itself
+-- goes back in the release reply instead of through that instance's mailbox, which saves the
+-- mailbox write and the blocking read it would wake. localInstance: that instance's id (nil: every
+-- hand-off is posted); delivered: the messages kept for the reply.
+local localInstance, delivered
+
 -- THE hand-off: a key that comes back (release, free, GC reclaim, extend/assign) is offered here
 -- to the first live waiter before the free list, so no newcomer can take it first. Waiters queue
 -- only while the free list is empty, so callers ask only when it is (the uncontended path pays
@@ -99,7 +105,8 @@ end
 -- exclusive allocation like malloc's, so it takes the next fence (INCR "P|S|pool|fence") and
 -- records the lock's deadline in "P|S|pool|deadlines" (none without a TTL: as scheduleReturn). Shared-
 -- mode waiters all get the key (fence 0), which still goes to the free list: false. Delivery:
--- "<ticket>|<fence>|<token>|<key>" pushed to the instance's mailbox "P|S|pool|mailbox:<instance>".
+-- "<ticket>|<fence>|<token>|<key>" pushed to the instance's mailbox "P|S|pool|mailbox:<instance>"
+-- (or kept in `delivered` for the releasing instance itself, see above).
 -- `allocated`: the entry already reads "#ALLOCATED||#ALLOCATED||<expiry>" (a key released with its
 -- expiry kept), so it is not written again: one call less per hand-off.
 local function handOff(item, expiry, allocated)
@@ -138,9 +145,14 @@ local function handOff(item, expiry, allocated)
           rcall('SET', bindKey, item)
         end
       end
-      local mailbox = base .. '|pool|mailbox:' .. instance
-      rcall('RPUSH', mailbox, ticket .. '|' .. fence .. '|' .. token .. '|' .. item)
-      rcall('PEXPIRE', mailbox, 60000) -- outlives a dead instance by a minute at most
+      local message = ticket .. '|' .. fence .. '|' .. token .. '|' .. item
+      if instance == localInstance then
+        delivered[#delivered + 1] = message
+      else
+        local mailbox = base .. '|pool|mailbox:' .. instance
+        rcall('RPUSH', mailbox, message)
+        rcall('PEXPIRE', mailbox, 60000) -- outlives a dead instance by a minute at most
+      end
       if token ~= '' then return true end
     end
   end

@@ -192,9 +192,25 @@ describe('giving up leaves nothing behind', () => {
   });
 
   it('an abort racing the hand-off releases the key again, to the next waiter', async () => {
-    const pool = allocator(uniquePrefix('race'));
+    // Another instance releases, so every hand-off goes through the waiters' mailbox (a release by
+    // the waiters' own instance answers it in the reply: local-delivery.test.ts races that path).
+    const prefix = uniquePrefix('race');
+    const pool = allocator(prefix);
+    const releaser = allocator(prefix);
     const raw = rawClient(pool);
     let [held] = await exhausted(pool, ['only']);
+    /** The mailbox reader's connection id, once it is blocked in BLMPOP (it reconnects after a kill). */
+    const readerId = async () => {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const line = String(await raw.call('CLIENT', 'LIST'))
+          .split('\n')
+          .find((entry) => entry.includes('cmd=blmpop'));
+        if (line !== undefined) return line.match(/id=(\d+)/)![1]!;
+        if (Date.now() > deadline) throw new Error('no mailbox reader blocked in BLMPOP');
+        await sleep(0.01);
+      }
+    };
     for (let round = 0; round < 6; round++) {
       const controller = new AbortController();
       const aborted = outcome(pool.acquireLease({ wait: 30, signal: controller.signal }));
@@ -204,14 +220,11 @@ describe('giving up leaves nothing behind', () => {
       if (round % 2 === 1) {
         // Cut the mailbox reader off, so the hand-off still sits in the mailbox when the cancel
         // runs (the cancel script then takes it back); in even rounds the reader may have it already.
-        const reader = String(await raw.call('CLIENT', 'LIST'))
-          .split('\n')
-          .find((line) => line.includes('cmd=blmpop'));
-        await raw.call('CLIENT', 'KILL', 'ID', reader!.match(/id=(\d+)/)![1]!);
+        await raw.call('CLIENT', 'KILL', 'ID', await readerId());
       }
-      // Same connection: the release (hand-off to the first waiter) reaches Redis before the cancel
-      // sent by the abort, which comes before the waiter could see its key.
-      const release = pool.releaseLease(held!);
+      // Same connection: the release and the cancel sent by the abort reach Redis in the order
+      // they are written, and both before the waiter could see its key.
+      const release = releaser.releaseLease(held!);
       controller.abort(new Error(`round ${round}`));
       await release;
       expect((await aborted).error).toEqual(new Error(`round ${round}`));
