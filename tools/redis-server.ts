@@ -7,7 +7,7 @@
  * sentinels.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -280,6 +280,8 @@ export interface PrivateSentinel {
   readonly masterName: string;
   /** The current primary's port, as this sentinel sees it. */
   primaryPort(): number | null;
+  /** The sentinel's log so far (its view of the failover, for a failing test's report). */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -307,6 +309,7 @@ export async function startSentinel(primaryPort: number, downAfterMs = 1000): Pr
       `port ${port}`,
       'bind 127.0.0.1',
       `dir ${dir}`,
+      `logfile ${join(dir, 'sentinel.log')}`,
       `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${primaryPort} 1`,
       `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} ${downAfterMs}`,
       `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 3000`, // a stuck replica re-point is retried soon
@@ -342,7 +345,14 @@ export async function startSentinel(primaryPort: number, downAfterMs = 1000): Pr
     throw error;
   }
   child.unref();
-  return { port, masterName: SENTINEL_MASTER_NAME, primaryPort: primaryPortSeen, stop };
+  const log = (): string => {
+    try {
+      return readFileSync(join(dir, 'sentinel.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return { port, masterName: SENTINEL_MASTER_NAME, primaryPort: primaryPortSeen, log, stop };
 }
 
 /** Polls `condition` every 50 ms until it holds; throws after `seconds`. */
