@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DefaultRedisAllocatorPolicy, RedisAllocator, silentLogger } from '../../src/index.js';
 import { type PrivateRedisServer, startRedisServer } from '../../tools/redis-server.js';
+import { commandCalls } from '../helpers/own-server.js';
 import { Probe } from './fixtures/probe.js';
 import { CallbackUpdater } from './fixtures/updaters.js';
 
@@ -37,9 +38,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function evalshaCalls(): Promise<number> {
-  const info = await admin.info('commandstats');
-  return Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(info)?.[1] ?? 0);
+function evalshaCalls(): Promise<number> {
+  return commandCalls(admin, 'evalsha');
 }
 
 /** EVALSHA calls (commandstats) and every command the client sent (MONITOR) while `run` ran. */

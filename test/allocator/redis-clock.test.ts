@@ -4,40 +4,27 @@
  * `TIME`, and the deadlines it writes still match the server clock. On a private server, so its
  * command statistics count only this file's calls.
  */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisClock } from '../../src/allocator/redis-clock.js';
 import { RedisAllocator } from '../../src/index.js';
-import { type PrivateRedisServer, startRedisServer } from '../../tools/redis-server.js';
+import { commandCalls, ownServer } from '../helpers/own-server.js';
 import { uniquePrefix } from '../helpers/redis.js';
 
-let server: PrivateRedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url);
-});
-
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+const own = ownServer();
 
 /** Server-side TIME calls so far (scripts' own calls included). */
-async function timeCalls(): Promise<number> {
-  const stats = (await redis.info('commandstats')) as string;
-  return Number(/cmdstat_time:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+function timeCalls(): Promise<number> {
+  return commandCalls(own.redis, 'time');
 }
 
 async function serverMs(): Promise<number> {
-  const [seconds, micros] = (await redis.time()) as [number, number];
+  const [seconds, micros] = (await own.redis.time()) as [number, number];
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
 describe('server clock estimate', () => {
   it('the first malloc reads the server time; later mallocs send the estimate and read none', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('clock'));
+    const allocator = new RedisAllocator(own.redis, uniquePrefix('clock'));
     await allocator.extend(['a', 'b', 'c', 'd']);
     const before = await timeCalls();
     const first = await allocator.mallocKey({ timeout: 30 });
@@ -51,7 +38,7 @@ describe('server clock estimate', () => {
   });
 
   it('deadlines written from the estimate match the server clock', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('clock'));
+    const allocator = new RedisAllocator(own.redis, uniquePrefix('clock'));
     await allocator.extend(['a', 'b']);
     await allocator.mallocKey({ timeout: 30 }); // calibrates
     const before = await serverMs();
@@ -59,14 +46,14 @@ describe('server clock estimate', () => {
     const key = await allocator.mallocKey({ timeout: 30 });
     const after = await serverMs();
     expect(await timeCalls()).toBe(calls + 1); // the test's own TIME after the malloc, none by it
-    const deadline = Number(await redis.zscore(allocator.redisKeys.deadlines, key!));
+    const deadline = Number(await own.redis.zscore(allocator.redisKeys.deadlines, key!));
     // Round-trip halves on loopback: well within 50 ms of the lock's real end.
     expect(deadline).toBeGreaterThanOrEqual(before + 30_000 - 50);
     expect(deadline).toBeLessThanOrEqual(after + 30_000 + 50);
   });
 
   it('a waiting malloc answered at once calibrates the estimate like any malloc', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('clock'));
+    const allocator = new RedisAllocator(own.redis, uniquePrefix('clock'));
     await allocator.extend(['a', 'b']);
     const lease = await allocator.acquireLease({ timeout: 30, wait: 1 });
     expect(lease?.key).toBe('a');

@@ -3,35 +3,22 @@
  * in the release reply, not through that instance's mailbox (release.lua, pool.lua handOff). On a
  * private server, so its command statistics count only this file's mailbox writes.
  */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisAllocator } from '../../../src/index.js';
-import { type PrivateRedisServer, startRedisServer } from '../../../tools/redis-server.js';
+import { commandCalls, ownServer } from '../../helpers/own-server.js';
 import { uniquePrefix } from '../../helpers/redis.js';
 import { exhausted, expectNothingLeft, untilQueued } from './helpers.js';
 
-let server: PrivateRedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url);
-});
-
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+const own = ownServer();
 
 /** Mailbox writes so far (hand-offs posted to an instance's mailbox). */
-async function mailboxPushes(): Promise<number> {
-  const stats = (await redis.info('commandstats')) as string;
-  return Number(/cmdstat_rpush:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+function mailboxPushes(): Promise<number> {
+  return commandCalls(own.redis, 'rpush');
 }
 
 describe('local delivery', () => {
   it("a key released to the releasing instance's own waiter skips the mailbox", async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('local'));
+    const allocator = new RedisAllocator(own.redis, uniquePrefix('local'));
     const [held] = await exhausted(allocator, ['a']);
     const waiting = allocator.acquireLease({ wait: 5, timeout: 30 });
     await untilQueued(allocator, 1);
@@ -40,7 +27,7 @@ describe('local delivery', () => {
     const lease = await waiting;
     expect(lease?.key).toBe('a');
     expect(await mailboxPushes()).toBe(before);
-    expect(await redis.get(allocator.redisKeys.lockPrefix + 'a')).toBe(lease?.token);
+    expect(await own.redis.get(allocator.redisKeys.lockPrefix + 'a')).toBe(lease?.token);
     expect(lease!.fence).toBeGreaterThan(held!.fence);
     await allocator.releaseLease(lease!);
     await expectNothingLeft(allocator);
@@ -49,8 +36,8 @@ describe('local delivery', () => {
 
   it("a key released to another instance's waiter still goes through that instance's mailbox", async () => {
     const prefix = uniquePrefix('local');
-    const releaser = new RedisAllocator(redis, prefix);
-    const waiter = new RedisAllocator(redis, prefix);
+    const releaser = new RedisAllocator(own.redis, prefix);
+    const waiter = new RedisAllocator(own.redis, prefix);
     const [held] = await exhausted(releaser, ['a']);
     const waiting = waiter.acquireLease({ wait: 5, timeout: 30 });
     await untilQueued(waiter, 1);
@@ -62,7 +49,7 @@ describe('local delivery', () => {
   });
 
   it('a coalesced release serves every local waiter in arrival order', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('local'));
+    const allocator = new RedisAllocator(own.redis, uniquePrefix('local'));
     const held = await exhausted(allocator, ['a', 'b', 'c']);
     const first = allocator.acquireLease({ wait: 5, timeout: 30 });
     await untilQueued(allocator, 1);
@@ -80,7 +67,7 @@ describe('local delivery', () => {
   });
 
   it('a local waiter that gives up while its key is on the way passes the key on', async () => {
-    const allocator = new RedisAllocator(redis, uniquePrefix('local'));
+    const allocator = new RedisAllocator(own.redis, uniquePrefix('local'));
     const [held] = await exhausted(allocator, ['a']);
     const controller = new AbortController();
     const giving = allocator.acquireLease({ wait: 5, timeout: 30, signal: controller.signal });
@@ -97,7 +84,7 @@ describe('local delivery', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(await allocator.getFreeList()).toEqual(['a']);
-    expect(await redis.exists(allocator.redisKeys.lockPrefix + 'a')).toBe(0);
+    expect(await own.redis.exists(allocator.redisKeys.lockPrefix + 'a')).toBe(0);
     await expectNothingLeft(allocator);
     await allocator.close();
   });
