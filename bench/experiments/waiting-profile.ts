@@ -1,0 +1,56 @@
+/**
+ * EXPERIMENT (issue 9): where the client time of the waiting figure goes. Two waiting-bench
+ * workers contend (subject, waiters given) against a private Redis; with PROFILE_DIR set, each
+ * worker writes a V8 CPU profile there. Prints utilisation, idle per acquisition, client CPU and
+ * the server's command time per acquisition.
+ * Run: `npm run build && PROFILE_DIR=/tmp/prof node --import tsx bench/experiments/waiting-profile.ts [allocator|semaphore] [waiters] [seconds]`
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { RedisAllocator } from 'redis-allocator';
+import { commandStats, diffStats, openBenchRedis } from '../lib/redis.js';
+import { resourceKeys, TRIVIAL_SCRIPT } from '../lib/subjects.js';
+
+const subject = process.argv[2] ?? 'allocator';
+const waiters = Number(process.argv[3] ?? 16);
+const seconds = Number(process.argv[4] ?? 5);
+const RESOURCES = 8;
+const WORKER = fileURLToPath(new URL('../waiting-worker.mjs', import.meta.url));
+const library = fileURLToPath(import.meta.resolve('redis-allocator'));
+const profileDir = process.env.PROFILE_DIR;
+
+const env = await openBenchRedis();
+try {
+  const client = await env.client();
+  const pool = `profile:${subject}`;
+  await new RedisAllocator(client, pool).extend(resourceKeys(RESOURCES));
+  const workers = [0, 1].map(() =>
+    fork(WORKER, [env.url, `${pool}:fair`, library, TRIVIAL_SCRIPT], {
+      execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  const next = (w: (typeof workers)[number]) => new Promise<any>((r) => w.once('message', r));
+  await Promise.all(workers.map(next));
+  const before = await commandStats(client);
+  const reports = await Promise.all(
+    workers.map((w) => {
+      const reply = next(w);
+      w.send({ phase: 'contend', subject, loops: waiters / 2, holdMs: 5, seconds, warmup: 0.5, limit: RESOURCES, key: `${pool}:semaphore`, pool });
+      return reply;
+    }),
+  );
+  const stats = diffStats(before, await commandStats(client));
+  const acquisitions = reports.reduce((n, r) => n + r.acquisitions, 0);
+  const held = reports.reduce((n, r) => n + r.heldMs, 0);
+  const window = Math.max(...reports.map((r) => r.end)) - Math.min(...reports.map((r) => r.start));
+  const cpu = reports.reduce((n, r) => n + r.cpuMs, 0);
+  const usec = Object.values(stats).reduce((n, s) => n + s.usec, 0);
+  console.log(`${subject} ${waiters} waiters: utilisation ${(held / (RESOURCES * window)).toFixed(3)}, idle/acq ${((RESOURCES * window - held) / acquisitions).toFixed(3)} ms, client CPU/acq ${((1000 * cpu) / acquisitions).toFixed(0)} µs, server µs/acq (whole run) ${(usec / acquisitions).toFixed(1)}`);
+  for (const [cmd, s] of Object.entries(stats).sort((a, b) => b[1].usec - a[1].usec).slice(0, 8))
+    console.log(`  ${cmd}: calls/acq ${(s.calls / acquisitions).toFixed(2)}, µs/call ${(s.usec / s.calls).toFixed(1)}`);
+  for (const w of workers) w.send({ phase: 'stop' });
+  await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+} finally {
+  await env.close();
+}
