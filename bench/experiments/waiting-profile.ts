@@ -30,13 +30,24 @@ try {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
-  const next = (w: (typeof workers)[number]) => new Promise<any>((r) => w.once('message', r));
+  type Report = { acquisitions: number; heldMs: number; start: number; end: number; cpuMs: number };
+  const next = (w: (typeof workers)[number]) => new Promise<Report>((r) => w.once('message', r));
   await Promise.all(workers.map(next));
   const before = await commandStats(client);
   const reports = await Promise.all(
     workers.map((w) => {
       const reply = next(w);
-      w.send({ phase: 'contend', subject, loops: waiters / 2, holdMs: 5, seconds, warmup: 0.5, limit: RESOURCES, key: `${pool}:semaphore`, pool });
+      w.send({
+        phase: 'contend',
+        subject,
+        loops: waiters / 2,
+        holdMs: 5,
+        seconds,
+        warmup: 0.5,
+        limit: RESOURCES,
+        key: `${pool}:semaphore`,
+        pool,
+      });
       return reply;
     }),
   );
@@ -46,9 +57,15 @@ try {
   const window = Math.max(...reports.map((r) => r.end)) - Math.min(...reports.map((r) => r.start));
   const cpu = reports.reduce((n, r) => n + r.cpuMs, 0);
   const usec = Object.values(stats).reduce((n, s) => n + s.usec, 0);
-  console.log(`${subject} ${waiters} waiters: utilisation ${(held / (RESOURCES * window)).toFixed(3)}, idle/acq ${((RESOURCES * window - held) / acquisitions).toFixed(3)} ms, client CPU/acq ${((1000 * cpu) / acquisitions).toFixed(0)} µs, server µs/acq (whole run) ${(usec / acquisitions).toFixed(1)}`);
-  for (const [cmd, s] of Object.entries(stats).sort((a, b) => b[1].usec - a[1].usec).slice(0, 8))
-    console.log(`  ${cmd}: calls/acq ${(s.calls / acquisitions).toFixed(2)}, µs/call ${(s.usec / s.calls).toFixed(1)}`);
+  console.log(
+    `${subject} ${waiters} waiters: utilisation ${(held / (RESOURCES * window)).toFixed(3)}, idle/acq ${((RESOURCES * window - held) / acquisitions).toFixed(3)} ms, client CPU/acq ${((1000 * cpu) / acquisitions).toFixed(0)} µs, server µs/acq (whole run) ${(usec / acquisitions).toFixed(1)}`,
+  );
+  for (const [cmd, s] of Object.entries(stats)
+    .sort((a, b) => b[1].usec - a[1].usec)
+    .slice(0, 8))
+    console.log(
+      `  ${cmd}: calls/acq ${(s.calls / acquisitions).toFixed(2)}, µs/call ${(s.usec / s.calls).toFixed(1)}`,
+    );
   for (const w of workers) w.send({ phase: 'stop' });
   await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
 } finally {
