@@ -34,9 +34,13 @@ const client = await env.client();
 const admin = await env.client();
 
 /** Server cost of `run` divided by `per`: kilo-instructions under callgrind, else µs. */
-async function cost(per: number, run: () => Promise<unknown>): Promise<{ value: number; stats: Record<string, number> }> {
+async function cost(
+  per: number,
+  run: () => Promise<unknown>,
+): Promise<{ value: number; stats: Record<string, number> }> {
   const before = await commandStats(admin);
-  const control = (flag: string) => execFileSync('callgrind_control', [flag, callgrindPid!], { stdio: 'pipe' });
+  const control = (flag: string) =>
+    execFileSync('callgrind_control', [flag, callgrindPid!], { stdio: 'pipe' });
   if (callgrindPid) control('-z');
   await run();
   let value: number;
@@ -90,14 +94,21 @@ const floor = await cost(target, async () => {
   await p.exec();
 });
 const options = { lockTimeout: 600_000, refreshInterval: 0, acquireTimeout: 10_000, retryInterval: 1 };
-const semaphores = Array.from({ length: target }, () => new Semaphore(client, 'lab:semaphore', 100_000, options));
+const semaphores = Array.from(
+  { length: target },
+  () => new Semaphore(client, 'lab:semaphore', 100_000, options),
+);
 const semaphore = await cost(target, async () => {
   await Promise.all(semaphores.map((s) => s.acquire()));
   await Promise.all(semaphores.map((s) => s.release()));
 });
 const unit = callgrindPid ? 'kinstr' : 'µs';
-console.log(`${LAB()}: ${measured.value.toFixed(1)} ${unit} per contended acquisition (${counted} counted; ${waiters} waiters, ${RESOURCES} keys, ${mode} hand-offs)`);
-console.log(`  redis-semaphore acquire + release (uncontended): ${semaphore.value.toFixed(1)} ${unit}; two trivial EVALSHAs: ${floor.value.toFixed(1)} ${unit}`);
+console.log(
+  `${LAB()}: ${measured.value.toFixed(1)} ${unit} per contended acquisition (${counted} counted; ${waiters} waiters, ${RESOURCES} keys, ${mode} hand-offs)`,
+);
+console.log(
+  `  redis-semaphore acquire + release (uncontended): ${semaphore.value.toFixed(1)} ${unit}; two trivial EVALSHAs: ${floor.value.toFixed(1)} ${unit}`,
+);
 console.log(
   `  commands per acquisition: ${Object.entries(measured.stats)
     .sort((x, y) => y[1] - x[1])

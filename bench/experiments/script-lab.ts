@@ -79,7 +79,7 @@ const DEFAULT_CALL: Record<keyof Variant, { keys: string[]; args: string[] }> = 
   free: { keys: ['pool', 'head', 'tail', 'deadlines'], args: ['lockPrefix', 'lifetime', 'keys'] },
   release: {
     keys: ['pool', 'head', 'tail', 'deadlines'],
-    args: ['lockPrefix', 'lifetime', 'cooldown', 'pairs'],
+    args: ['lockPrefix', 'lifetime', 'cooldown', 'clock', 'pairs'],
   },
 };
 function callOf(source: string, op: keyof Variant) {

@@ -460,7 +460,7 @@ export class RedisAllocatorCore extends RedisLock {
    * granted here, before the releasers resume, and skip the mailbox.
    */
   async #runRelease(batch: ReleaseBatch, leases: readonly LeaseRef[]): Promise<boolean[]> {
-    const args = [this.redisKeys.lockPrefix, batch.lifetime, batch.cooldownMs];
+    const args = [this.redisKeys.lockPrefix, batch.lifetime, batch.cooldownMs, this.#clock.estimateMs()];
     for (const lease of leases) args.push(lease.key, lease.token);
     if (this.#waiting.size > 0) args.push(this.#waiting.instance);
     const reply = (await scripts.release.run(this.connection, this.returnKeys, args)) as (number | string)[];
@@ -631,7 +631,7 @@ export class RedisAllocatorCore extends RedisLock {
       scripts.release.run(
         this.connection,
         this.returnKeys,
-        [this.redisKeys.lockPrefix, '', 0, lease.key, lease.token],
+        [this.redisKeys.lockPrefix, '', 0, '', lease.key, lease.token],
         {
           timeoutMs,
         },

@@ -67,7 +67,7 @@
 
 local shared = ARGV[2] == '1'
 local lockTtl = tonumber(ARGV[3])
-local clockMs = tonumber(ARGV[4])
+clockMs = tonumber(ARGV[4])
 local wanted = tonumber(ARGV[5])
 local o = 5 + wanted
 local gcCount = tonumber(ARGV[o + 1] or '0')
@@ -96,9 +96,9 @@ end
 local DUE_BATCH = 100
 
 local collected = false
-if gcCount > 0 and (gcGate == 0 or rcall('SET', KEYS[5], '1', 'NX', 'PX', gcGate)) then
+if gcCount > 0 and (gcGate == 0 or rcall('SET', KEYS[5], '1', 'NX', 'PX', ARGV[o + 2])) then
   local e = editing()
-  e.returnDue(KEYS[7], DUE_BATCH)
+  e.returnDue(KEYS[7], DUE_BATCH, clockMs)
   e.gcStep(KEYS[4], gcCount)
   collected = true
 end
@@ -110,11 +110,11 @@ end
 -- `wanted` at once; those a short free list (or a held bound key) leaves unused go back below.
 local fenceBase
 local function acquire(item)
-  fenceBase = fenceBase or (rcall('INCRBY', KEYS[6], wanted) - wanted)
-  local value = ARGV[6 + #out] .. '@' .. (fenceBase + #out + 1)
+  fenceBase = fenceBase or (rcall('INCRBY', KEYS[6], ARGV[5]) - wanted)
+  local value = ARGV[6 + #out] .. '@' .. format('%d', fenceBase + #out + 1)
   local locked
   if lockTtl > 0 then
-    locked = rcall('SET', lockPrefix .. item, value, 'NX', 'PX', lockTtl)
+    locked = rcall('SET', lockPrefix .. item, value, 'NX', 'PX', ARGV[3])
   else
     locked = rcall('SET', lockPrefix .. item, value, 'NX')
   end
@@ -129,7 +129,7 @@ if name ~= '' and rcall('EXISTS', sub(lockPrefix, 1, -2) .. '|pool|waiters') == 
   local bindTtl = tonumber(ARGV[o + 5])
   bind = function(item)
     if bindTtl > 0 then
-      rcall('SET', bindKey, item, 'PX', bindTtl)
+      rcall('SET', bindKey, item, 'PX', ARGV[o + 5])
     else
       rcall('SET', bindKey, item)
     end
@@ -242,12 +242,12 @@ end
 end
 
 if #out < wanted then pop() end
-if #out < wanted and not collected and editing().returnDue(KEYS[7], DUE_BATCH) > 0 then pop() end
+if #out < wanted and not collected and editing().returnDue(KEYS[7], DUE_BATCH, clockMs) > 0 then pop() end
 if #out < wanted and gcCount > 0 and not collected and editing().gcStep(KEYS[4], gcCount) > 0 then pop() end
 if out[1] and rebind then bind(out[1]) end
 -- Fences taken for callers left without a key go back (the script is atomic: nobody saw them), so
 -- the fences of a pool stay consecutive.
-if fenceBase and #out < wanted then rcall('DECRBY', KEYS[6], wanted - #out) end
+if fenceBase and #out < wanted then rcall('DECRBY', KEYS[6], format('%d', wanted - #out)) end
 local ticket = ARGV[o + 6]
 if out[1] or not ticket or ticket == '' then
   -- An exclusive allocation records its deadlines; its fences were taken by acquire.
@@ -271,8 +271,13 @@ if rcall('HEXISTS', base .. '|pool|tickets', ticket) == 1 then
 end
 local arrival = string.format('%015d', rcall('INCR', base .. '|pool|waiters_arrival'))
 rcall('ZADD', base .. '|pool|waiters', ARGV[o + 8], arrival .. '|' .. ticket)
-now()
+-- The queueing time (diagnostics only) is the client's clock estimate when it sent one.
+local queuedAt = ARGV[4]
+if queuedAt == '' then
+  now()
+  queuedAt = format('%d', nowMs)
+end
 rcall('HSET', base .. '|pool|tickets', ticket, arrival .. '|' .. ARGV[o + 7] .. '|' .. ARGV[6] .. '|' .. ARGV[3]
-  .. '|' .. (ARGV[o + 5] or '0') .. '|' .. nowMs .. '|' .. name)
+  .. '|' .. (ARGV[o + 5] or '0') .. '|' .. queuedAt .. '|' .. name)
 rcall('SET', base .. '|pool|alive:' .. ARGV[o + 7], '1', 'PX', ARGV[o + 9])
 return 1

@@ -7,11 +7,13 @@
 -- ARGV[2]  new lifetime in whole seconds; "" = keep each entry's expiry, "0" = never expires
 -- ARGV[3]  cooldown in milliseconds, "0" = none. With a cooldown the released keys rest under a
 --          "#cooldown" lock for that long, still allocated, and the deadline pop returns them.
--- ARGV[4], ARGV[5]  resource key and the owner token its lease was allocated with
--- ARGV[6], ARGV[7]  … more key/token pairs: the releases one allocator instance makes in the same
+-- ARGV[4]  the server time in Unix ms as the client estimates it (redis-clock.ts), the clock of
+--          the deadlines this call records (a hand-off's lease, a cooldown); "" = read TIME
+-- ARGV[5], ARGV[6]  resource key and the owner token its lease was allocated with
+-- ARGV[7], ARGV[8]  … more key/token pairs: the releases one allocator instance makes in the same
 --                   tick (with the same lifetime and cooldown) are coalesced into one call (at
 --                   most 64 pairs)
--- ARGV[#ARGV]  optional, present when the count after ARGV[3] is odd: the releasing allocator
+-- ARGV[#ARGV]  optional, present when the count after ARGV[4] is odd: the releasing allocator
 --              instance's id, sent while it has waiters of its own
 -- Returns  one number per pair: 1 when the lease was ours and is now freed, 0 when it was lost
 --          (expired, freed, or re-allocated to another holder, whose lease is left intact: F3).
@@ -27,23 +29,24 @@
 
 -- @include pool
 
-local pairsCount = math.floor((#ARGV - 3) / 2)
-if #ARGV - 3 > 2 * pairsCount then
+local pairsCount = math.floor((#ARGV - 4) / 2)
+if #ARGV - 4 > 2 * pairsCount then
   localInstance = ARGV[#ARGV]
   delivered = {}
 end
+clockMs = tonumber(ARGV[4])
 local lockKeys = {}
-for i = 1, pairsCount do lockKeys[i] = lockPrefix .. ARGV[2 * i + 2] end
+for i = 1, pairsCount do lockKeys[i] = lockPrefix .. ARGV[2 * i + 3] end
 local held = rcall('MGET', unpack(lockKeys))
 local results, items, ours = {}, {}, {}
 for i = 1, pairsCount do
-  local item = ARGV[2 * i + 2]
+  local item = ARGV[2 * i + 3]
   -- A second release of the same lease in this batch finds it already taken (at most 64 pairs).
   local repeated = false
   for j = 1, #items do
     if items[j] == item then repeated = true end
   end
-  if held[i] == ARGV[2 * i + 3] and not repeated then
+  if held[i] == ARGV[2 * i + 4] and not repeated then
     items[#items + 1] = item
     ours[#ours + 1] = lockKeys[i]
     results[i] = 1
@@ -57,8 +60,8 @@ if #items > 0 then
   if ARGV[2] ~= '' then newExpiry = expiryIn(tonumber(ARGV[2])) end
   if cooldown > 0 then
     -- Resting keys stay allocated under a cooldown lock; only a new lifetime is written now.
-    for j = 1, #ours do rcall('SET', ours[j], COOLING, 'PX', cooldown) end
-    scheduleReturn(KEYS[4], items, cooldown)
+    for j = 1, #ours do rcall('SET', ours[j], COOLING, 'PX', ARGV[3]) end
+    scheduleReturn(KEYS[4], items, cooldown, clockMs)
     if newExpiry then
       for j = 1, #items do
         if rcall('HEXISTS', poolKey, items[j]) == 1 then

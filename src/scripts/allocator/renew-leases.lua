@@ -14,12 +14,13 @@ local time = rcall('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local codes = {}
 for i = 2, #ARGV, 3 do
-  local item, token, ttl = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local item, token, ttl = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local lockKey = lockPrefix .. item
   local value = rcall('GET', lockKey)
   if value == token then
+    -- Text arguments: Redis formats a Lua number argument with "%.17g" (libc float formatting).
     rcall('PEXPIRE', lockKey, ttl)
-    rcall('ZADD', deadlines, nowMs + ttl, item)
+    rcall('ZADD', deadlines, string.format('%d', nowMs + ttl), item)
     codes[#codes + 1] = 1
   elseif value then
     codes[#codes + 1] = -1

@@ -17,9 +17,10 @@ if value ~= ARGV[1] then
 end
 local ttl = tonumber(ARGV[2])
 if ttl > 0 then
-  rcall('PEXPIRE', lockKey, ttl)
+  -- Text arguments: Redis formats a Lua number argument with "%.17g" (libc float formatting).
+  rcall('PEXPIRE', lockKey, ARGV[2])
   local time = rcall('TIME')
-  rcall('ZADD', KEYS[2], tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + ttl, ARGV[3])
+  rcall('ZADD', KEYS[2], string.format('%d', tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + ttl), ARGV[3])
 else
   rcall('PERSIST', lockKey)
   rcall('ZREM', KEYS[2], ARGV[3])

@@ -184,13 +184,19 @@ end
 -- ended leaves the pool as in GC. Returns the number of keys put back or handed to waiters (about
 -- `limit`; up to ten batches of `limit` entries are looked at). Calls per batch: ZRANGEBYSCORE,
 -- MGET, HMGET, one ZREM, returnToFreeList's four, and a PTTL per key still locked.
-local function returnDue(deadlinesKey, limit)
-  now()
+-- atMs: the server time in Unix ms to compare deadlines with, when the caller has it without a
+-- TIME call (malloc: the client's estimate; a wrong one only moves which entries are looked at,
+-- since each key's lock is checked); nil = read TIME.
+local function returnDue(deadlinesKey, limit, atMs)
+  if not atMs then
+    now()
+    atMs = nowMs
+  end
   local returned = 0
   -- Stale entries do not count against the limit: a pop that found few keys to return looks at
   -- up to ten batches, so a burst of releases cannot hold back an ended lease behind it.
   for _ = 1, 10 do
-    local due = rcall('ZRANGEBYSCORE', deadlinesKey, '-inf', nowMs, 'LIMIT', 0, limit)
+    local due = rcall('ZRANGEBYSCORE', deadlinesKey, '-inf', format('%d', atMs), 'LIMIT', '0', format('%d', limit))
     if #due == 0 then break end
     -- One MGET and one HMGET for the batch: most due entries are stale (a released key) and cost
     -- no further call; only a key still locked is asked its PTTL.
@@ -203,7 +209,7 @@ local function returnDue(deadlinesKey, limit)
       local item = due[i]
       local pttl = held[i] and rcall('PTTL', locks[i]) or -2
       if pttl >= 0 then
-        rcall('ZADD', deadlinesKey, nowMs + math.max(pttl, 1), item)
+        rcall('ZADD', deadlinesKey, format('%d', atMs + math.max(pttl, 1)), item)
       else
         gone[#gone + 1] = item
         local value = pttl == -2 and values[i]

@@ -38,7 +38,7 @@ if current ~= nil and not holds(argument, current) then return 0 end
 if store == '' then
   rcall('DEL', lockKey)
 elseif ttlMs > 0 then
-  rcall('SET', lockKey, store, 'PX', ttlMs)
+  rcall('SET', lockKey, store, 'PX', ARGV[5]) -- text: see pool.lua int()
 else
   rcall('SET', lockKey, store)
 end

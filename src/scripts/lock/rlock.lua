@@ -15,7 +15,7 @@ local current = rcall('GET', lockKey)
 if current ~= false and current ~= value then return 0 end
 
 if ttlMs > 0 then
-  rcall('SET', lockKey, value, 'PX', ttlMs)
+  rcall('SET', lockKey, value, 'PX', ARGV[2]) -- text: see pool.lua int()
 else
   rcall('SET', lockKey, value)
 end
