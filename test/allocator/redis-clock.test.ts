@@ -64,6 +64,31 @@ describe('server clock estimate', () => {
   });
 });
 
+describe('the contended path counts from the estimate too', () => {
+  it('a queueing malloc and the release that hands its key over read no TIME once calibrated', async () => {
+    const prefix = uniquePrefix('clock');
+    const holder = new RedisAllocator(own.redis, prefix);
+    // No drain during the test: its once-a-second step reads TIME by design.
+    const waiter = new RedisAllocator(own.redis, prefix, { drainInterval: 3600 });
+    await holder.extend(['only']);
+    await waiter.releaseLease((await waiter.acquireLease({ timeout: 30 }))!); // calibrates the waiter
+    const held = (await holder.acquireLease({ timeout: 30 }))!; // calibrates the holder
+    const calls = await timeCalls();
+    const waiting = waiter.acquireLease({ timeout: 30, wait: 10 }); // queues
+    while ((await waiter.queueLength()) === 0) await new Promise((r) => setTimeout(r, 5));
+    const before = await serverMs();
+    await holder.releaseLease(held); // hands the key over through the waiter's mailbox
+    const lease = (await waiting)!;
+    const after = await serverMs();
+    expect(lease.key).toBe('only');
+    expect(await timeCalls(), 'queueing or handing over read TIME').toBe(calls + 2); // the test's own two
+    const deadline = Number(await own.redis.zscore(holder.redisKeys.deadlines, 'only'));
+    expect(deadline).toBeGreaterThanOrEqual(before + 30_000 - 50);
+    expect(deadline).toBeLessThanOrEqual(after + 30_000 + 50);
+    await waiter.close();
+  });
+});
+
 describe('RedisClock', () => {
   it('has no estimate before a sample, so the script reads TIME', () => {
     expect(new RedisClock(() => 1_000).estimateMs()).toBe('');

@@ -463,4 +463,32 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/allocator/waiting/local-delivery.test.ts'],
     catchingTest: 'skips the mailbox',
   },
+  {
+    id: 'mailbox-never-expires',
+    bug: "a hand-off posted to an instance's mailbox leaves it without an expiry, so a dead instance's mailbox stays forever",
+    file: 'src/scripts/includes/pool.lua',
+    find: "if rcall('RPUSH', mailbox, message) == 1 then rcall('PEXPIRE', mailbox, '60000') end",
+    replace: "rcall('RPUSH', mailbox, message)",
+    tests: ['test/allocator/waiting/dead-waiter.test.ts'],
+    catchingTest: 'its unread mailbox expires',
+    build: true, // the dead waiter is a child process running the built package
+  },
+  {
+    id: 'hand-off-ignores-clock-estimate',
+    bug: "a hand-off reads Redis TIME for its lease's deadline although the releasing client sent its clock estimate",
+    file: 'src/scripts/includes/pool.lua',
+    find: 'local fromMs = clockMs',
+    replace: 'local fromMs = nil',
+    tests: ['test/allocator/redis-clock.test.ts'],
+    catchingTest: 'read no TIME once calibrated',
+  },
+  {
+    id: 'release-sends-no-clock',
+    bug: 'a release never sends the clock estimate, so every hand-off it makes reads Redis TIME',
+    file: 'src/allocator/redis-allocator-core.ts',
+    find: 'batch.cooldownMs, this.#clock.estimateMs()]',
+    replace: "batch.cooldownMs, '']",
+    tests: ['test/allocator/redis-clock.test.ts'],
+    catchingTest: 'read no TIME once calibrated',
+  },
 ];

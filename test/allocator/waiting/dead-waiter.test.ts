@@ -73,7 +73,7 @@ describe('dead waiters', () => {
     await expectSound(pool);
   }, 60_000);
 
-  it('a key handed to a waiter that died in the same instant comes back when its lease ends', async () => {
+  it('a key handed to a waiter that died in the same instant comes back when its lease ends; its unread mailbox expires', async () => {
     const prefix = uniquePrefix('dying');
     const pool = new RedisAllocator(redis, prefix);
     allocators.push(pool);
@@ -85,6 +85,13 @@ describe('dead waiters', () => {
     await killed(dying);
     await pool.releaseLease(held); // its liveness key still runs: the dead process gets the key
     const releasedAt = performance.now();
+    // Nobody reads the dead instance's mailbox: it expires within a minute by itself.
+    const raw = rawClient(pool);
+    const mailboxes = await raw.keys(`${pool.redisKeys.mailboxPrefix}*`);
+    expect(mailboxes).toHaveLength(1);
+    const ttl = await raw.pttl(mailboxes[0]!);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
     const lease = (await live)!;
     expect(lease.key).toBe('only');
     // One lease (1 s), then at most one drain period (1 s) of the live instance, plus slack.
