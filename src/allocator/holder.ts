@@ -40,9 +40,22 @@ export function assertHolder(holder: unknown): asserts holder is string {
   }
 }
 
+/** Random bytes per token: 72 bits make a token unique. */
+const TOKEN_BYTES = 9;
+/** Tokens' worth of random bytes drawn at once: one `randomBytes` call per token cost about 20 µs of CPU under load (measured in the waiting bench). */
+const RANDOM_BATCH = 256;
+let random = Buffer.alloc(0);
+let randomOffset = 0;
+
 /** A fresh owner token for `holder` (default: this process). 72 random bits make it unique. */
 export function ownerToken(holder: string = processHolder()): string {
-  return `${holder}:${randomBytes(9).toString('base64url')}`;
+  if (randomOffset + TOKEN_BYTES > random.length) {
+    random = randomBytes(TOKEN_BYTES * RANDOM_BATCH);
+    randomOffset = 0;
+  }
+  const part = random.toString('base64url', randomOffset, randomOffset + TOKEN_BYTES);
+  randomOffset += TOKEN_BYTES;
+  return `${holder}:${part}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
+import { ownerToken } from '../../src/allocator/holder.js';
 import {
   COOLDOWN_LOCK_VALUE,
   DefaultRedisAllocatorPolicy,
@@ -181,6 +182,12 @@ describe('holder names', () => {
     expect(describeLock((await lockOf(allocator, plain.key))!).holder).toBe(`${hostname()}:${process.pid}`);
     expect(describeLock((await lockOf(allocator, labelled.key))!).holder).toBe('billing-worker-7');
     expect(labelled.token).not.toBe(plain.token);
+  });
+
+  it('owner tokens are distinct, each with 72 fresh random bits, also across random batches', () => {
+    const tokens = Array.from({ length: 1500 }, () => ownerToken('h'));
+    expect(new Set(tokens).size).toBe(tokens.length);
+    for (const token of tokens) expect(token).toMatch(/^h:[A-Za-z0-9_-]{12}$/);
   });
 
   it('lock values carry the lease fence, <token>@<fence>, so diagnostics can show it', async () => {

@@ -491,4 +491,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/allocator/redis-clock.test.ts'],
     catchingTest: 'read no TIME once calibrated',
   },
+  {
+    id: 'owner-token-random-reused',
+    bug: 'owner tokens drawn from the batched random bytes reuse the same bytes, so two leases of one holder share a token',
+    file: 'src/allocator/holder.ts',
+    find: '  randomOffset += TOKEN_BYTES;',
+    replace: '',
+    tests: ['test/allocator/holding.test.ts'],
+    catchingTest: 'owner tokens are distinct',
+    build: true, // holding.test.ts also runs a fixture on the built package
+  },
 ];
