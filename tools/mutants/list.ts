@@ -501,4 +501,30 @@ export const MUTANTS: readonly Mutant[] = [
     catchingTest: 'owner tokens are distinct',
     build: true, // holding.test.ts also runs a fixture on the built package
   },
+  {
+    id: 'malloc-never-looks-for-due-keys',
+    bug: 'a malloc that finds the free list empty never returns ended leases from the deadline index itself (only GC and the drain would)',
+    file: 'src/scripts/allocator/malloc.lua',
+    find: '  if due and editing().returnDue(KEYS[7], DUE_BATCH, clockMs) > 0 then pop() end',
+    replace: '',
+    tests: ['test/allocator/holding.test.ts', 'test/allocator/waiting/waiting.test.ts', MODEL],
+    build: true,
+  },
+  {
+    id: 'hand-off-to-own-dead-check-inverted',
+    bug: "a hand-off skips the releasing instance's own tickets instead of trusting them alive",
+    file: 'src/scripts/includes/pool.lua',
+    find: 'instance == localInstance or rcall(',
+    replace: 'instance ~= localInstance and rcall(',
+    tests: ['test/allocator/waiting/local-delivery.test.ts'],
+  },
+  {
+    id: 'hand-off-checks-own-liveness',
+    bug: "a hand-off to the releasing instance's own ticket still reads that instance's liveness key",
+    file: 'src/scripts/includes/pool.lua',
+    find: 'instance == localInstance or rcall(',
+    replace: 'rcall(',
+    tests: ['test/allocator/waiting/local-delivery.test.ts'],
+    catchingTest: 'its liveness check',
+  },
 ];

@@ -242,7 +242,13 @@ end
 end
 
 if #out < wanted then pop() end
-if #out < wanted and not collected and editing().returnDue(KEYS[7], DUE_BATCH, clockMs) > 0 then pop() end
+if #out < wanted and not collected then
+  -- A look first: building the list-editing helpers costs several times more than the look
+  -- (callgrind: 18 kilo-instructions per queueing malloc), and usually nothing is due.
+  if not clockMs then now() end
+  local due = rcall('ZRANGEBYSCORE', KEYS[7], '-inf', format('%d', clockMs or nowMs), 'LIMIT', '0', '1')[1]
+  if due and editing().returnDue(KEYS[7], DUE_BATCH, clockMs) > 0 then pop() end
+end
 if #out < wanted and gcCount > 0 and not collected and editing().gcStep(KEYS[4], gcCount) > 0 then pop() end
 if out[1] and rebind then bind(out[1]) end
 -- Fences taken for callers left without a key go back (the script is atomic: nobody saw them), so

@@ -131,7 +131,8 @@ local function handOff(item, expiry, allocated)
     if data then
       instance, token, ttl, bindTtl, name = string.match(data, '^%d+|([^|]*)|([^|]*)|(%d+)|(%d+)|%d+|(.*)$')
     end
-    if instance and rcall('EXISTS', base .. '|pool|alive:' .. instance) == 1 then
+    -- The releasing instance is alive: its own tickets need no liveness check.
+    if instance and (instance == localInstance or rcall('EXISTS', base .. '|pool|alive:' .. instance) == 1) then
       -- ttl and bindTtl stay text for SET (see int); "0" = no expiry.
       local fence = '0'
       if token ~= '' then

@@ -17,13 +17,22 @@ function mailboxPushes(): Promise<number> {
 }
 
 describe('local delivery', () => {
-  it("a key released to the releasing instance's own waiter skips the mailbox", async () => {
+  it("a key released to the releasing instance's own waiter skips the mailbox and its liveness check", async () => {
     const allocator = new RedisAllocator(own.redis, uniquePrefix('local'));
     const [held] = await exhausted(allocator, ['a']);
-    const waiting = allocator.acquireLease({ wait: 5, timeout: 30 });
+    let granted = false;
+    const waiting = allocator.acquireLease({ wait: 5, timeout: 30 }).then((lease) => {
+      granted = true;
+      return lease;
+    });
     await untilQueued(allocator, 1);
     const before = await mailboxPushes();
+    const livenessChecks = await commandCalls(own.redis, 'exists');
     expect(await allocator.releaseLease(held!)).toBe(true);
+    // Granted from the release reply, before the releaser resumes; its own instance is known to
+    // be alive, so no liveness key was read.
+    expect(granted).toBe(true);
+    expect(await commandCalls(own.redis, 'exists')).toBe(livenessChecks);
     const lease = await waiting;
     expect(lease?.key).toBe('a');
     expect(await mailboxPushes()).toBe(before);
