@@ -441,8 +441,8 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'hand-off-rewrites-kept-expiry',
     bug: 'a released key handed to a waiter loses the new lifetime the release gave it (the entry is not rewritten)',
     file: 'src/scripts/includes/pool.lua',
-    find: 'if not handOff(items[i], newExpiry or sub(value, 25), not newExpiry) then break end',
-    replace: 'if not handOff(items[i], newExpiry or sub(value, 25), true) then break end',
+    find: 'if not handOff(items[rest], newExpiry or sub(value, 25), not newExpiry) then break end',
+    replace: 'if not handOff(items[rest], newExpiry or sub(value, 25), true) then break end',
     tests: ['test/allocator/waiting/waiting.test.ts', 'test/allocator/waiting/with-leases.test.ts', MODEL],
   },
   {
@@ -526,5 +526,21 @@ export const MUTANTS: readonly Mutant[] = [
     replace: 'rcall(',
     tests: ['test/allocator/waiting/local-delivery.test.ts'],
     catchingTest: 'its liveness check',
+  },
+  {
+    id: 'release-keeps-lock-of-freed-key',
+    bug: 'a release that finds the free list non-empty returns its keys without deleting their locks',
+    file: 'src/scripts/includes/pool.lua',
+    find: "    rcall('DEL', unpack(heldLocks))",
+    replace: '',
+    tests: ['test/allocator/object.test.ts', MODEL],
+  },
+  {
+    id: 'release-keeps-lock-when-no-waiter-takes-it',
+    bug: 'a release whose key no waiter takes (free list empty, queue empty) returns it to the free list still locked',
+    file: 'src/scripts/includes/pool.lua',
+    find: '      for i = rest, #items do locks[#locks + 1] = heldLocks[i] end',
+    replace: '',
+    tests: ['test/allocator/object.test.ts', MODEL],
   },
 ];

@@ -22,8 +22,9 @@
 --          releasing instance's own tickets, "<ticket>|<fence>|<token>|<key>" each (strings): they
 --          skip its mailbox (pool.lua, local delivery).
 --
--- Any number of pairs costs the same six commands: MGET of the locks, DEL of the ones still ours,
--- then returnToFreeList's four. Freed keys stay in the deadline index: a ZREM here cost every
+-- Any number of pairs costs the same six commands: MGET of the locks, then returnToFreeList's
+-- five with the DEL of the locks still ours (a key handed to a waiter has its lock overwritten
+-- instead: five then). Freed keys stay in the deadline index: a ZREM here cost every
 -- release about 1 µs, and the deadline pop drops an entry whose key it finds free (pool-edit.lua
 -- returnDue), so the index holds at most one (possibly stale) member per key.
 
@@ -70,8 +71,7 @@ if #items > 0 then
       end
     end
   else
-    rcall('DEL', unpack(ours))
-    returnToFreeList(items, newExpiry, true)
+    returnToFreeList(items, newExpiry, true, ours) -- deletes the locks of the keys not handed over
   end
 end
 if delivered then

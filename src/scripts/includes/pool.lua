@@ -180,22 +180,33 @@ end
 -- entry and the old tail, SET tail (+ SET head when the list was empty).
 -- With `offer` (a key coming back, not a rotation) and an empty free list, the entries go to
 -- queued waiters first (handOff), in order, until no waiter takes one; they count as pushed back.
-local function returnToFreeList(items, newExpiry, offer)
+-- heldLocks (release): the lock keys of items, still held by the caller. A hand-off overwrites its
+-- key's lock; the others are deleted here, in one DEL (none when every key was handed over).
+local function returnToFreeList(items, newExpiry, offer, heldLocks)
   local tail = rcall('GET', tailKey) or ''
   local handed = 0
+  local rest = 1 -- items before this one are settled (handed over, or not pool members)
   if offer and tail == '' then
     local current = rcall('HMGET', poolKey, unpack(items))
-    local i = 1
-    while i <= #items do
-      local value = current[i]
+    local locks = {}
+    while rest <= #items do
+      local value = current[rest]
       if value and sub(value, 1, 24) == ALLOCATED_PREFIX then
-        if not handOff(items[i], newExpiry or sub(value, 25), not newExpiry) then break end
+        if not handOff(items[rest], newExpiry or sub(value, 25), not newExpiry) then break end
         handed = handed + 1
+      elseif heldLocks then
+        locks[#locks + 1] = heldLocks[rest]
       end
-      i = i + 1
+      rest = rest + 1
     end
-    if i > #items then return handed end
-    items = { unpack(items, i) }
+    if heldLocks then
+      for i = rest, #items do locks[#locks + 1] = heldLocks[i] end
+      if #locks > 0 then rcall('DEL', unpack(locks)) end
+    end
+    if rest > #items then return handed end
+    items = { unpack(items, rest) }
+  elseif heldLocks then
+    rcall('DEL', unpack(heldLocks))
   end
   -- values[1]: the old tail's entry (none for "": keys are never empty); values[i + 1]: items[i]'s.
   local values = rcall('HMGET', poolKey, tail, unpack(items))
