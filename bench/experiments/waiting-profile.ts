@@ -26,7 +26,9 @@ try {
   await new RedisAllocator(client, pool).extend(resourceKeys(RESOURCES));
   const workers = [0, 1].map(() =>
     fork(WORKER, [env.url, `${pool}:fair`, library, TRIVIAL_SCRIPT], {
-      execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      execArgv: profileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+        : (process.env.WORKER_FLAGS?.split(' ') ?? []),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
