@@ -82,7 +82,9 @@ async function loop(allocator: InstanceType<typeof RedisAllocator>) {
 const loops = Array.from({ length: waiters }, (_, i) => loop(i % 2 === 0 ? a : b));
 while (acquisitions < 200) await new Promise((r) => setTimeout(r, 10));
 acquisitions = 0;
+const cpuBefore = process.cpuUsage();
 const measured = await cost(target, () => done);
+const cpu = process.cpuUsage(cpuBefore);
 const counted = acquisitions;
 stop = true;
 await Promise.all(loops);
@@ -105,6 +107,9 @@ const semaphore = await cost(target, async () => {
 const unit = callgrindPid ? 'kinstr' : 'µs';
 console.log(
   `${LAB()}: ${measured.value.toFixed(1)} ${unit} per contended acquisition (${counted} counted; ${waiters} waiters, ${RESOURCES} keys, ${mode} hand-offs)`,
+);
+console.log(
+  `  client CPU per acquisition (this process, both instances): ${((cpu.user + cpu.system) / counted).toFixed(1)} µs (user ${(cpu.user / counted).toFixed(1)})`,
 );
 console.log(
   `  redis-semaphore acquire + release (uncontended): ${semaphore.value.toFixed(1)} ${unit}; two trivial EVALSHAs: ${floor.value.toFixed(1)} ${unit}`,
