@@ -98,7 +98,7 @@ export async function runWaiting(
   /** Unmeasured seconds before each phase's window (see the worker's `contend`). */
   const warmup = config.check ? 0.3 : 0.5;
   /** Seconds each subject runs, unmeasured, before the first phase. */
-  const warmUpSeconds = config.check ? 1 : 2;
+  const warmUpSeconds = config.check ? 1 : 6;
   const waiterCounts = [16, 64, 256];
   const library = snapshotLibrary();
   const fairPool = `${prefix}:fair`;
@@ -119,11 +119,12 @@ export async function runWaiting(
   try {
     await Promise.all(workers.map((w) => request(w, {})));
     const client = await env.client();
-    // Both subjects run once, unmeasured, before any phase: a worker process gets cheaper for a few
-    // seconds after it starts (JIT tiers, the young generation growing), and without this the first
+    // Both subjects run once, unmeasured, before any phase: a worker process gets cheaper for
+    // several seconds after it starts (TurboFan still compiles 3-7 s in), and without this the first
     // phase measured, ours at 16 waiters, paid that alone (client CPU per acquisition 338-386 µs
     // there against 221-277 µs at 64 waiters in the same runs; fresh single-phase runs of either
-    // count read alike).
+    // count read alike). 6 s each in the full bench: with 2 s ours still read 255-310 µs at 16
+    // waiters, with 6 s 213-247 µs (redis-semaphore 146-174 -> 115-130 µs).
     for (const subject of ['allocator', 'semaphore'] as const) {
       const pool = `${prefix}:warm-up:${subject}`;
       if (subject === 'allocator') await new RedisAllocator(client, pool).extend(resourceKeys(RESOURCES));
