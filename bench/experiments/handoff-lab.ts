@@ -13,9 +13,8 @@
 import { register } from 'node:module';
 
 register('./lua-text-hook.mjs', import.meta.url);
-const { execFileSync } = await import('node:child_process');
-const { readdirSync, readFileSync, statSync } = await import('node:fs');
-const { basename, dirname, join } = await import('node:path');
+const { basename } = await import('node:path');
+const { callgrindPid, serverInstructions } = await import('./callgrind.js');
 const { RedisAllocator } = await import('../../src/index.js');
 const { commandStats, diffStats, openBenchRedis } = await import('../lib/redis.js');
 const { resourceKeys, TRIVIAL_SCRIPT } = await import('../lib/subjects.js');
@@ -27,7 +26,6 @@ const waiters = Number(process.argv[3] ?? 16);
  * posted to a mailbox; 'local': each loop releases through its own instance (local delivery). */
 const mode = process.argv[4] ?? 'mailbox';
 const RESOURCES = 8;
-const callgrindPid = process.env.LAB_CALLGRIND_PID;
 
 const env = await openBenchRedis();
 const client = await env.client();
@@ -39,20 +37,8 @@ async function cost(
   run: () => Promise<unknown>,
 ): Promise<{ value: number; stats: Record<string, number> }> {
   const before = await commandStats(admin);
-  const control = (flag: string) =>
-    execFileSync('callgrind_control', [flag, callgrindPid!], { stdio: 'pipe' });
-  if (callgrindPid) control('-z');
-  await run();
-  let value: number;
-  if (callgrindPid) {
-    control('-d');
-    const out = process.env.LAB_CALLGRIND_OUT!;
-    const dumps = readdirSync(dirname(out))
-      .filter((f) => f.startsWith(`${basename(out)}.`))
-      .map((f) => join(dirname(out), f))
-      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-    value = Number(/^(?:totals|summary): (\d+)/m.exec(readFileSync(dumps[0]!, 'utf8'))![1]) / per / 1000;
-  }
+  let value = callgrindPid ? (await serverInstructions(run)) / per / 1000 : undefined;
+  if (!callgrindPid) await run();
   const diff = diffStats(before, await commandStats(admin));
   delete diff.info;
   delete diff.commandstats;

@@ -9,9 +9,7 @@
 import { register } from 'node:module';
 
 register('./lua-text-hook.mjs', import.meta.url);
-const { readFileSync, readdirSync, statSync } = await import('node:fs');
-const { execFileSync } = await import('node:child_process');
-const { basename, dirname, join } = await import('node:path');
+const { readFileSync, readdirSync } = await import('node:fs');
 const { randomUUID } = await import('node:crypto');
 const { RedisAllocator } = await import('redis-allocator');
 const { LuaScript } = await import('../../src/scripts/loader.js');
@@ -143,31 +141,11 @@ function argv(
   return [keys.length, ...keys.map((k) => lab.keys[k]!), ...spread];
 }
 
-/**
- * With LAB_CALLGRIND_PID (a redis-server run under `valgrind --tool=callgrind
- * --callgrind-out-file=F`), a batch is measured in instructions instead of µs: counters zeroed
- * before, dumped after, and the dump's total divided by the batch — immune to other processes' load.
- */
-const callgrindPid = process.env.LAB_CALLGRIND_PID;
-function callgrindBatch(run: () => Promise<unknown>): Promise<number> {
-  const control = (flag: string) =>
-    execFileSync('callgrind_control', [flag, callgrindPid!], { stdio: 'pipe' });
-  return (async () => {
-    control('-z');
-    await run();
-    control('-d');
-    const out = process.env.LAB_CALLGRIND_OUT!;
-    const dumps = readdirSync(dirname(out))
-      .filter((f) => f.startsWith(`${basename(out)}.`))
-      .map((f) => join(dirname(out), f))
-      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-    const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(dumps[0]!, 'utf8'));
-    return Number(totals![1]) / batch / 1000;
-  })();
-}
+// Under callgrind-lab.sh a batch is measured in server instructions instead of µs (callgrind.ts).
+const { callgrindPid, serverInstructions } = await import('./callgrind.js');
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
-  if (callgrindPid) return callgrindBatch(run);
+  if (callgrindPid) return (await serverInstructions(run)) / batch / 1000;
   const before = await commandStats(admin);
   await run();
   const diff = diffStats(before, await commandStats(admin));
