@@ -80,9 +80,9 @@ describe.each(FAMILIES)('fault 6, failover by redis-sentinel (%s)', (family) => 
       // durable write fails its WAIT (NotReplicatedError, the lease given back), which on a slow
       // CI machine could leave no lease held at the kill: one candidate cause of the failed first
       // attempts ("held across failover 0" beside a normal failover).
-      const replicasOnline = () =>
-        (redisCli(primary.port, 'INFO', 'replication').match(/state=online/g) ?? []).length === 2;
-      await waitFor(replicasOnline, 30);
+      const onlineReplicas = () =>
+        (redisCli(primary.port, 'INFO', 'replication').match(/state=online/g) ?? []).length;
+      await waitFor(() => onlineReplicas() === 2, 30);
       const prefix = `faults:sentinel:${family}`;
       const held: HeldCheck = { checked: 0, lost: [] };
       let switchSeconds = 0;
@@ -99,8 +99,7 @@ describe.each(FAMILIES)('fault 6, failover by redis-sentinel (%s)', (family) => 
           await pause(FAULT_SECONDS * 500);
           // The stated topology: the sentinel's primary is ours, with both replicas online.
           expect(watching.primaryPort(), 'primary before the fault').toBe(primary.port);
-          const online = redisCli(primary.port, 'INFO', 'replication').match(/state=online/g) ?? [];
-          expect(online.length, 'replicas online before the fault').toBe(2);
+          expect(onlineReplicas(), 'replicas online before the fault').toBe(2);
           const killAt = performance.now();
           await primary.stop();
           // The dead primary's address must stay dead: CI runs other files' servers meanwhile, and

@@ -133,7 +133,7 @@ local function handOff(item, expiry, allocated)
     end
     -- The releasing instance is alive: its own tickets need no liveness check.
     if instance and (instance == localInstance or rcall('EXISTS', base .. '|pool|alive:' .. instance) == 1) then
-      -- ttl and bindTtl stay text for SET (see int); "0" = no expiry.
+      -- ttl and bindTtl stay text for SET (see format above); "0" = no expiry.
       local fence = '0'
       if token ~= '' then
         fence = format('%d', rcall('INCR', base .. '|pool|fence'))
