@@ -63,7 +63,11 @@ function snapshotLibrary(): { entry: string; dir: string } {
  * Release sent → next holder resolved, per hand-off, matched per key across the processes; split by
  * whether the next holder runs in the releasing process (`local`) or another one (`remote`).
  */
-function handOffLatencies(reports: Report[]): { all: number[]; local: number[]; remote: number[] } {
+export function handOffLatencies(reports: Pick<Report, 'events'>[]): {
+  all: number[];
+  local: number[];
+  remote: number[];
+} {
   const byKey = new Map<string, Array<['g' | 'r', number, number]>>();
   reports.forEach((report, process) => {
     for (const [kind, key, t] of report.events) {

@@ -91,9 +91,12 @@ export interface AllocatorKeys {
   readonly legacyBindPrefix: string;
   /** Fleet-wide refresh lock of the default policy (upstream's double-prefixed shape). */
   readonly policyLock: string;
-  /** Sorted set of waiting tickets: score -priority, member `<arrival>|<ticket>` (DESIGN.md §10). */
+  /**
+   * Sorted set of waiting tickets (DESIGN.md §10): score -priority, member the ticket's entry
+   * `<arrival>|<ticket>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<queuedAtMs>|<name>`.
+   */
   readonly waiters: string;
-  /** Hash: field = ticket id, value = `<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<name>`. */
+  /** Hash: field = ticket id, value = the ticket's entry, the same string as its queue member. */
   readonly tickets: string;
   /** Counter giving each queued ticket its arrival number. */
   readonly waiterArrival: string;

@@ -52,6 +52,10 @@ const a = new RedisAllocator(client, pool);
 const b = new RedisAllocator(client, pool);
 const releaser = new RedisAllocator(client, pool);
 await a.extend(resourceKeys(RESOURCES));
+// Every instance learns the server clock, as a process that allocates and releases does (else the
+// releaser's hand-offs would read TIME).
+for (const instance of [a, b, releaser])
+  await instance.releaseLease((await instance.acquireLease({ timeout: 60 }))!);
 let acquisitions = 0;
 let stop = false;
 let finished: () => void;

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { RedisAllocator } from 'redis-allocator';
 import { commandStats, diffStats, openBenchRedis } from '../lib/redis.js';
 import { resourceKeys, TRIVIAL_SCRIPT } from '../lib/subjects.js';
+import { handOffLatencies } from '../waiting.js';
 
 const subject = process.argv[2] ?? 'allocator';
 const waiters = Number(process.argv[3] ?? 16);
@@ -32,7 +33,14 @@ try {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
-  type Report = { acquisitions: number; heldMs: number; start: number; end: number; cpuMs: number };
+  type Report = {
+    acquisitions: number;
+    heldMs: number;
+    start: number;
+    end: number;
+    cpuMs: number;
+    events: Array<['g' | 'r', string, number]>;
+  };
   const next = (w: (typeof workers)[number]) => new Promise<Report>((r) => w.once('message', r));
   await Promise.all(workers.map(next));
   const before = await commandStats(client);
@@ -62,6 +70,17 @@ try {
   console.log(
     `${subject} ${waiters} waiters: utilisation ${(held / (RESOURCES * window)).toFixed(3)}, idle/acq ${((RESOURCES * window - held) / acquisitions).toFixed(3)} ms, client CPU/acq ${((1000 * cpu) / acquisitions).toFixed(0)} µs, server µs/acq (whole run) ${(usec / acquisitions).toFixed(1)}`,
   );
+  if (subject === 'allocator') {
+    // The hand-off latency's shape: how much of the mean idle time the slow tail makes.
+    const { all, local, remote } = handOffLatencies(reports);
+    const at = (xs: number[], q: number) =>
+      [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))] ?? 0;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const tail = all.filter((x) => x > 1).reduce((a, b) => a + b, 0) / all.length;
+    console.log(
+      `  hand-off ms: mean ${mean(all).toFixed(3)}, p50 ${at(all, 0.5).toFixed(3)}, p90 ${at(all, 0.9).toFixed(3)}, p99 ${at(all, 0.99).toFixed(3)}; over 1 ms: ${((100 * all.filter((x) => x > 1).length) / all.length).toFixed(1)} % of hand-offs, ${tail.toFixed(3)} ms of the mean; local mean ${mean(local).toFixed(3)} (${local.length}), remote mean ${mean(remote).toFixed(3)} (${remote.length})`,
+    );
+  }
   for (const [cmd, s] of Object.entries(stats)
     .sort((a, b) => b[1].usec - a[1].usec)
     .slice(0, 8))

@@ -298,16 +298,8 @@ export class RedisAllocatorCore extends RedisLock {
     let queuedAt: number | undefined;
     let lease: Lease | null;
     try {
-      lease = await this.#waiting.acquire(waitFor, token, async (ticket) => {
-        const tail = [
-          name,
-          bindPrefix,
-          bindTtl,
-          ticket,
-          this.#waiting.instance,
-          queueScore,
-          this.#waiting.livenessMs,
-        ];
+      lease = await this.#waiting.acquire(waitFor, token, async (ticket, livenessTtl) => {
+        const tail = [name, bindPrefix, bindTtl, ticket, this.#waiting.instance, queueScore, livenessTtl];
         const write = this.#beginWrite();
         const reply = await this.#runMallocReply(options, [token], tail);
         if (reply === 1) {

@@ -1,6 +1,6 @@
 /**
  * The `waiters` section: the waiter queue (DESIGN.md §10) as read by the report's one snapshot
- * script — no second read. Each ticket's data holds the Redis server time it queued at (malloc.lua),
+ * script — no second read. Each ticket's entry holds the server time it queued at (malloc.lua),
  * so waits are exact in a single report, on the server's clock.
  */
 import type { WaiterSample, WaitersSection } from './report-types.js';
@@ -23,19 +23,23 @@ export function waitersSection(snapshot: PoolSnapshot, sampleLimit: number): Wai
   const byPriority: Record<string, number> = {};
   let oldestWaitSeconds = 0;
   for (const { member, score } of waiting.queue) {
-    const bar = member.indexOf('|');
-    const ticket = bar < 0 ? member : member.slice(bar + 1);
-    const arrival = bar < 0 ? '' : member.slice(0, bar);
     // Score is -priority; `-0` would print as "0" anyway, `|| 0` keeps JSON free of -0.
     const priority = -Number(score) || 0;
     byPriority[String(priority)] = (byPriority[String(priority)] ?? 0) + 1;
-    const data = waiting.tickets.get(ticket) ?? '';
-    const fields = parseTicketData(data);
-    // Malformed data (reported by WAIT-1) has no time: counted as just queued.
+    // The member is the ticket's entry. A malformed one (reported by WAIT-1) has no time: counted
+    // as just queued.
+    const fields = parseTicketData(member);
     const queuedAt = fields ? fields.queuedAtMs / 1000 : null;
     const waitedSeconds = queuedAt === null ? 0 : Math.max(0, snapshot.now - queuedAt);
     oldestWaitSeconds = Math.max(oldestWaitSeconds, waitedSeconds);
-    queued.push({ ticket, arrival, priority, instance: data.split('|')[1] ?? '', queuedAt, waitedSeconds });
+    queued.push({
+      ticket: fields?.ticket ?? member,
+      arrival: fields?.arrival ?? '',
+      priority,
+      instance: fields?.instance ?? '',
+      queuedAt,
+      waitedSeconds,
+    });
   }
   // Oldest first: arrival numbers are zero-padded, so text order is arrival order.
   queued.sort((a, b) => (a.arrival < b.arrival ? -1 : a.arrival > b.arrival ? 1 : 0));

@@ -46,9 +46,9 @@ export interface PoolSnapshot {
 
 /** The waiter queue of one pool at one instant (DESIGN.md §10). */
 export interface WaitingSnapshot {
-  /** Queue members `<arrival>|<ticket>` with their score (-priority), first waiter first. */
+  /** Queue members (ticket entries, see `parseTicketData`) with their score (-priority), first waiter first. */
   readonly queue: ReadonlyArray<{ readonly member: string; readonly score: string }>;
-  /** Ticket data by ticket id: `<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<name>`. */
+  /** Ticket data by ticket id: the same entry as the ticket's queue member. */
   readonly tickets: ReadonlyMap<string, string>;
   /** Undelivered hand-offs `<ticket>|<fence>|<token>|<key>` by instance (instances named by tickets, or asked for). */
   readonly mailboxes: ReadonlyMap<string, readonly string[]>;

@@ -1,9 +1,9 @@
 /**
  * Invariants of the waiter queue (DESIGN.md §10), checked on the same atomic snapshot as the pool:
- * - WAIT-1 queue entries are well-formed: member `<15-digit arrival>|<ticket>`, integer score,
- *   ticket data `<arrival>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<queuedAtMs>|<name>` with the
- *   same arrival,
- *   and no ticket data without a queue entry (or the reverse); mailbox messages
+ * - WAIT-1 queue entries are well-formed: member the ticket's entry
+ *   `<arrival>|<ticket>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<queuedAtMs>|<name>` (15-digit
+ *   arrival), integer score, the same entry as the ticket's data, and no ticket data without a
+ *   queue entry (or the reverse); mailbox messages
  *   `<ticket>|<fence>|<token>|<key>` with an integer fence;
  * - WAIT-2 no live ticket also holds a key: a queued ticket's token is in no key's lock value
  *   (`<token>@<fence>`), and no
@@ -13,11 +13,10 @@
  */
 import { splitLockValue } from '../allocator/holder.js';
 import type { PoolSnapshot } from './snapshot.js';
-import { parseTicketData } from './ticket-data.js';
+import { parseTicketData, TICKET_ENTRY_FORMAT } from './ticket-data.js';
 
 export type WaitingInvariantId = 'WAIT-1' | 'WAIT-2' | 'WAIT-3';
 
-const MEMBER = /^(\d{15})\|(.+)$/s;
 /** A mailbox message `<ticket>|<fence>|<token>|<key>` (pool.lua handOff; keys may hold "|"). */
 const HAND_OFF = /^([^|]+)\|(\d+)\|([^|]*)\|(.+)$/s;
 
@@ -30,23 +29,21 @@ export function checkWaitingInvariants(
   const queuedTokens = new Map<string, string>(); // token -> ticket
   const queued = new Set<string>();
   for (const { member, score } of waiting.queue) {
-    const parts = MEMBER.exec(member);
-    if (!parts) {
-      report('WAIT-1', `queue member ${q(member)} is not "<arrival>|<ticket>"`);
+    const fields = parseTicketData(member);
+    if (!fields) {
+      report('WAIT-1', `queue member ${q(member)} is not "${TICKET_ENTRY_FORMAT}"`);
       continue;
     }
-    const [, arrival, ticket] = parts as unknown as [string, string, string];
+    const { ticket, token } = fields;
     if (!Number.isSafeInteger(Number(score)))
       report('WAIT-1', `queue member ${q(member)} has score ${q(score)}`);
     if (queued.has(ticket)) report('WAIT-1', `ticket ${q(ticket)} is queued twice`);
     queued.add(ticket);
     const data = waiting.tickets.get(ticket);
-    const fields = data === undefined ? null : parseTicketData(data);
     if (data === undefined) report('WAIT-1', `queued ticket ${q(ticket)} has no ticket data`);
-    else if (!fields) report('WAIT-1', `ticket ${q(ticket)} has malformed data ${q(data)}`);
-    else if (fields.arrival !== arrival)
-      report('WAIT-1', `ticket ${q(ticket)} arrived ${fields.arrival} but is queued as ${arrival}`);
-    else if (fields.token !== '') queuedTokens.set(fields.token, ticket);
+    else if (data !== member)
+      report('WAIT-1', `ticket ${q(ticket)} has data ${q(data)} but is queued as ${q(member)}`);
+    else if (token !== '') queuedTokens.set(token, ticket);
   }
   for (const ticket of waiting.tickets.keys()) {
     if (!queued.has(ticket)) report('WAIT-1', `ticket data ${q(ticket)} has no queue entry`);

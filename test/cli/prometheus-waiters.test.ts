@@ -11,10 +11,13 @@ describe('Prometheus waiter gauges', () => {
     const pool = new RedisAllocatorCore(redis, uniquePrefix('prom-wait'));
     await pool.extend(['a']);
     const { waiters, tickets } = pool.redisKeys;
-    await redis.zadd(waiters, -3, '000000000000001|gone:1');
-    await redis.hset(tickets, 'gone:1', '000000000000001|gone|tok|60000|0|1|');
-    await redis.zadd(waiters, 0, '000000000000002|gone:2');
-    await redis.hset(tickets, 'gone:2', '000000000000002|gone|tok2|60000|0|1|');
+    // Ticket entries (pool.lua handOff): the queue member and the ticket's data are one string.
+    const gone1 = '000000000000001|gone:1|gone|tok|60000|0|1|';
+    const gone2 = '000000000000002|gone:2|gone|tok2|60000|0|1|';
+    await redis.zadd(waiters, -3, gone1);
+    await redis.hset(tickets, 'gone:1', gone1);
+    await redis.zadd(waiters, 0, gone2);
+    await redis.hset(tickets, 'gone:2', gone2);
     const metrics = new PoolMetrics();
     const poolKey = pool.redisKeys.pool;
     const first = await diagnose(pool);
@@ -24,7 +27,7 @@ describe('Prometheus waiter gauges', () => {
     expect(text).toContain(`redis_allocator_waiters{pool="${poolKey}",priority="0"} 1`);
     expect(text).toContain(`redis_allocator_waiters{pool="${poolKey}",priority="all"} 2`);
 
-    await redis.zrem(waiters, '000000000000001|gone:1');
+    await redis.zrem(waiters, gone1);
     await redis.hdel(tickets, 'gone:1');
     metrics.update([{ poolKey, report: await diagnose(pool, { previous: first }) }]);
     text = await metrics.registry.metrics();

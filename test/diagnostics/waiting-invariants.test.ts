@@ -43,18 +43,30 @@ describe('waiter-queue invariants', () => {
     const pool = await queuedPool();
     const { waiters, tickets } = pool.redisKeys;
     await redis.zadd(waiters, 0, 'not-a-member');
-    await redis.hset(tickets, 'ghost:1', '000000000000099|ghost|tok|1000|0|1|');
+    await redis.hset(tickets, 'ghost:1', '000000000000099|ghost:1|ghost|tok|1000|0|1|');
     const found = await violations(pool);
     expect(found.filter((v) => v.invariant === 'WAIT-1').map((v) => v.message)).toEqual([
-      'queue member "not-a-member" is not "<arrival>|<ticket>"',
+      'queue member "not-a-member" is not "<arrival>|<ticket>|<instance>|<token>|<ttlMs>|<bindTtlMs>|<queuedAtMs>|<name>"',
       'ticket data "ghost:1" has no queue entry',
+    ]);
+  });
+
+  it('WAIT-1 catches ticket data that differs from its queue entry', async () => {
+    const pool = await queuedPool();
+    const { waiters, tickets } = pool.redisKeys;
+    const [member] = await redis.zrange(waiters, 0, 0);
+    const ticket = member!.split('|')[1]!;
+    await redis.hset(tickets, ticket, member!.replace(/\|$/, '|renamed'));
+    const found = await violations(pool);
+    expect(found.filter((v) => v.invariant === 'WAIT-1').map((v) => v.message)).toEqual([
+      `ticket "${ticket}" has data ${JSON.stringify(`${member}renamed`)} but is queued as ${JSON.stringify(member)}`,
     ]);
   });
 
   it('WAIT-2 catches a queued ticket that also holds a key', async () => {
     const pool = await queuedPool();
     const data = await redis.hvals(pool.redisKeys.tickets);
-    const token = data[0]!.split('|')[2]!;
+    const token = data[0]!.split('|')[3]!;
     await redis.set(`${pool.redisKeys.lockPrefix}a`, `${token}@7`);
     const found = await violations(pool);
     expect(found.map((v) => v.invariant)).toContain('WAIT-2');

@@ -23,8 +23,8 @@ export class Waiter {
     readonly ticket: string,
     /** Owner token the hand-off writes into the lock (`""` in shared mode). */
     readonly token: string,
-    /** Runs the waiting malloc script for this ticket. */
-    readonly enqueue: (ticket: string) => Promise<EnqueueResult>,
+    /** Runs the waiting malloc script for this ticket (livenessTtl: its ARGV, see malloc.lua). */
+    readonly enqueue: (ticket: string, livenessTtl: string) => Promise<EnqueueResult>,
   ) {
     this.promise = new Promise<Lease | null>((resolve, reject) => {
       this.#resolve = resolve;

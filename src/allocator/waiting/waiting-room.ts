@@ -45,6 +45,8 @@ export class WaitingRoom {
   readonly #loop: MailboxLoop;
   #sequence = 0;
   #lastDrain = 0;
+  /** `performance.now()` when the last call that refreshed the liveness key was sent. */
+  #livenessSentAt = Number.NEGATIVE_INFINITY;
   /** Tickets the last drain found neither queued nor in the mailbox. */
   #missing = new Set<string>();
 
@@ -71,7 +73,7 @@ export class WaitingRoom {
   async acquire(
     request: WaitRequest,
     token: string,
-    enqueue: (ticket: string) => Promise<EnqueueResult>,
+    enqueue: (ticket: string, livenessTtl: string) => Promise<EnqueueResult>,
   ): Promise<Lease | null> {
     const waiter = new Waiter(`${this.instance}:${++this.#sequence}`, token, enqueue);
     this.#waiters.set(waiter.ticket, waiter);
@@ -114,13 +116,16 @@ export class WaitingRoom {
 
   async #enqueue(waiter: Waiter): Promise<void> {
     let result: EnqueueResult;
+    const liveness = this.#livenessTtl();
+    const sentAt = performance.now();
     try {
-      result = await waiter.enqueue(waiter.ticket);
+      result = await waiter.enqueue(waiter.ticket, liveness);
     } catch (error) {
       waiter.fail(error);
       return;
     }
     if (result === 'queued') {
+      if (liveness !== '') this.#livenessRefreshed(sentAt);
       if (waiter.state === 'settled') return; // its key was delivered before this answer
       waiter.state = 'queued';
       this.#loop.start();
@@ -177,6 +182,7 @@ export class WaitingRoom {
     this.#lastDrain = now; // also keeps a second drain from starting while this one runs
     const queued = [...this.#waiters.values()].filter((w) => w.state === 'queued' && w.wantsKey);
     let lost: RedisReply;
+    const sentAt = performance.now();
     try {
       lost = await this.host.runPoolScript(waitingScripts.drain, [
         this.instance,
@@ -187,6 +193,7 @@ export class WaitingRoom {
     } catch {
       return; // the next tick tries again
     }
+    this.#livenessRefreshed(sentAt);
     // Tickets dropped as dead while this process stalled queue again (behind the others). A
     // ticket counts as lost only when two drains in a row miss it: a hand-off the mailbox loop
     // has read but not yet delivered is missing from Redis for a moment too.
@@ -200,6 +207,19 @@ export class WaitingRoom {
       }
     }
     this.#missing = missing;
+  }
+
+  /**
+   * The liveness TTL a queueing malloc sends (malloc.lua): "" (leave the key alone) while the
+   * last refresh is less than half the key's lifetime old. The drain refreshes it every second
+   * while there are waiters, so only the first waiter after a quiet spell pays the write.
+   */
+  #livenessTtl(): string {
+    return performance.now() - this.#livenessSentAt < this.livenessMs / 2 ? '' : String(this.livenessMs);
+  }
+
+  #livenessRefreshed(sentAt: number): void {
+    this.#livenessSentAt = Math.max(this.#livenessSentAt, sentAt);
   }
 
   async #releaseQuietly(lease: Lease): Promise<void> {

@@ -24,7 +24,8 @@
 -- ARGV[o+6]  waiting only (n = 1): the ticket id "<instance>:<n>" to queue when no key is free
 -- ARGV[o+7]  waiting only: the caller's allocator instance id (its mailbox gets the hand-off)
 -- ARGV[o+8]  waiting only: queue score = -priority, a decimal integer
--- ARGV[o+9]  waiting only: liveness TTL of the instance in milliseconds
+-- ARGV[o+9]  waiting only: liveness TTL of the instance in milliseconds; "" = leave the liveness
+--            key alone (the client refreshed it recently)
 -- Returns  { fence, key1, key2, … }: the allocated keys in token order, the i-th locked with the
 --          i-th token and fenced fence + i - 1, its lock value "<token>@<fence + i - 1>" (FIFO
 --          across the callers); fewer than n keys (down
@@ -32,7 +33,7 @@
 --          When ARGV[4] is "" and a timed exclusive lease was recorded, the server time in Unix ms
 --          follows the keys (an integer after the strings): the client calibrates its estimate.
 --          A waiting call that finds no key queues its ticket (once: a ticket with data already
---          keeps its place) and returns 1 (not a list): the key
+--          keeps its place; entry format in pool.lua handOff) and returns 1 (not a list): the key
 --          will arrive in the instance's mailbox "P|S|pool|mailbox:<instance>" as
 --          "<ticket>|<fence>|<token>|<key>", fenced by the hand-off (pool.lua handOff).
 --
@@ -269,21 +270,22 @@ end
 -- Nothing free: queue this caller's ticket and mark its instance alive (its mailbox loop keeps
 -- it so). The free list is empty now, so every key that comes back is offered to the queue.
 local base = sub(lockPrefix, 1, -2)
--- The same call again (a reconnecting client re-sends what was in flight, and a restart with AOF
--- kept the first one): the ticket keeps its first place, never a second queue entry.
-if rcall('HEXISTS', base .. '|pool|tickets', ticket) == 1 then
-  rcall('SET', base .. '|pool|alive:' .. ARGV[o + 7], '1', 'PX', ARGV[o + 9])
-  return 1
-end
-local arrival = string.format('%015d', rcall('INCR', base .. '|pool|waiters_arrival'))
-rcall('ZADD', base .. '|pool|waiters', ARGV[o + 8], arrival .. '|' .. ticket)
+local arrival = format('%015d', rcall('INCR', base .. '|pool|waiters_arrival'))
 -- The queueing time (diagnostics only) is the client's clock estimate when it sent one.
 local queuedAt = ARGV[4]
 if queuedAt == '' then
   now()
   queuedAt = format('%d', nowMs)
 end
-rcall('HSET', base .. '|pool|tickets', ticket, arrival .. '|' .. ARGV[o + 7] .. '|' .. ARGV[6] .. '|' .. ARGV[3]
-  .. '|' .. (ARGV[o + 5] or '0') .. '|' .. queuedAt .. '|' .. name)
-rcall('SET', base .. '|pool|alive:' .. ARGV[o + 7], '1', 'PX', ARGV[o + 9])
+-- The queue member carries the ticket's data, so the hand-off reads it with its pop (pool.lua
+-- handOff); the ticket hash holds the same string under the ticket id, for cancel and diagnostics.
+local entry = arrival .. '|' .. ticket .. '|' .. ARGV[o + 7] .. '|' .. ARGV[6] .. '|' .. ARGV[3] .. '|'
+  .. ARGV[o + 5] .. '|' .. queuedAt .. '|' .. name
+-- The same call again (a reconnecting client re-sends what was in flight, and a restart with AOF
+-- kept the first one): the ticket keeps its first place, never a second queue entry.
+if rcall('HSETNX', base .. '|pool|tickets', ticket, entry) == 1 then
+  rcall('ZADD', base .. '|pool|waiters', ARGV[o + 8], entry)
+end
+-- "" = the client refreshed the liveness key recently enough (waiting-room.ts).
+if ARGV[o + 9] ~= '' then rcall('SET', base .. '|pool|alive:' .. ARGV[o + 7], '1', 'PX', ARGV[o + 9]) end
 return 1

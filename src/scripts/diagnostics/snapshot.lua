@@ -69,7 +69,8 @@ local function readMailbox(instance)
   mailboxes[#mailboxes + 1] = rcall('LRANGE', mailboxPrefix .. instance, 0, -1)
 end
 for i = 2, #tickets, 2 do
-  local instance = string.match(tickets[i], '^%d+|([^|]*)|')
+  -- Ticket entries: "<arrival>|<ticket>|<instance>|…" (pool.lua handOff).
+  local instance = string.match(tickets[i], '^%d+|[^|]*|([^|]*)|')
   if instance then readMailbox(instance) end
 end
 for i = 5, #ARGV do readMailbox(ARGV[i]) end

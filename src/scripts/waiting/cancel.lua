@@ -20,9 +20,10 @@ local poolBase = string.sub(lockPrefix, 1, -2)
 local waitersKey, ticketsKey = poolBase .. '|pool|waiters', poolBase .. '|pool|tickets'
 
 local ticket, token = ARGV[2], ARGV[4]
-local data = rcall('HGET', ticketsKey, ticket)
-if data then
-  rcall('ZREM', waitersKey, string.sub(data, 1, 15) .. '|' .. ticket)
+-- The ticket's data is its queue member (pool.lua handOff).
+local entry = rcall('HGET', ticketsKey, ticket)
+if entry then
+  rcall('ZREM', waitersKey, entry)
   rcall('HDEL', ticketsKey, ticket)
   return 1
 end

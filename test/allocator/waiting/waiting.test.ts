@@ -314,6 +314,47 @@ describe('one blocking connection per instance', () => {
   });
 });
 
+describe('liveness of a waiting instance', () => {
+  it('the first queueing malloc writes the liveness key; the next ones leave a fresh key alone', async () => {
+    const pool = allocator(uniquePrefix('alive'));
+    const raw = rawClient(pool);
+    const [held] = await exhausted(pool, ['only']);
+    const first = outcome(pool.mallocKey({ wait: 0.9 }));
+    await untilQueued(pool, 1);
+    const [alive] = await raw.keys(`${pool.redisKeys.alivePrefix}*`);
+    const fresh = await raw.pttl(alive!);
+    expect(fresh).toBeGreaterThan(4000);
+    await sleep(0.3); // the mailbox loop's first drain comes after its first one-second read
+    const second = outcome(pool.mallocKey({ wait: 0.5 }));
+    await untilQueued(pool, 2);
+    expect(await raw.pttl(alive!)).toBeLessThanOrEqual(fresh - 250);
+    expect((await first).value).toBeNull();
+    expect((await second).value).toBeNull();
+    await pool.releaseLease(held!);
+  });
+});
+
+describe('damaged queue entries', () => {
+  it('a queue entry whose ticket has no data is dropped by the hand-off, which serves the next waiter', async () => {
+    const pool = allocator(uniquePrefix('stale-entry'));
+    const raw = rawClient(pool);
+    const [held] = await exhausted(pool, ['only']);
+    const waiting = pool.acquireLease({ wait: 10 });
+    await untilQueued(pool, 1);
+    const { waiters, tickets } = pool.redisKeys;
+    const [entry] = await raw.zrange(waiters, 0, 0);
+    const instance = entry!.split('|')[2]!;
+    // First in line (higher priority), of a live instance, but without ticket data.
+    await raw.zadd(waiters, -1, `000000000000000|${instance}:ghost|${instance}|tok|60000|0|1|`);
+    await pool.releaseLease(held!);
+    const lease = await waiting;
+    expect(lease!.fence).toBe(held!.fence + 1); // the ghost took no fence, no key
+    expect(await raw.hlen(tickets)).toBe(0);
+    await pool.releaseLease(lease!);
+    await expectNothingLeft(pool);
+  });
+});
+
 describe('pool changes while waiting', () => {
   it('a waiter on a cleared pool keeps waiting and gets a key added later', async () => {
     const pool = allocator(uniquePrefix('cleared'));
