@@ -2,7 +2,7 @@
 // IPC: the parent sends { phase, ... }; the worker answers with a report. Every Redis command
 // this process sends (its main client and every duplicate, i.e. the blocking connection) is
 // counted, so "client commands per acquisition" is exact, not estimated.
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { Semaphore } from 'redis-semaphore';
@@ -11,11 +11,23 @@ const [url, prefix, libraryPath, trivialScript] = process.argv.slice(2);
 const { RedisAllocator } = await import(pathToFileURL(libraryPath).href);
 
 let commands = 0;
+/** TRACE_RELEASE (bench/experiments/waiting-profile.ts): when each key's release script was written and its reply parsed. */
+const TRACE = Boolean(process.env.TRACE_RELEASE);
+const releaseWire = new Map();
 /** Counts every command a client (and its duplicates) sends. */
 function counted(client) {
   const send = client.sendCommand.bind(client);
   client.sendCommand = (command, stream) => {
     commands++;
+    // release.lua is the only script called with 4 keys; its first key/token pair is ARGV[5..6].
+    if (TRACE && /^evalsha$/i.test(command.name) && String(command.args[1]) === '4') {
+      const wire = { sentAt: now(), parsedAt: Number.NaN };
+      releaseWire.set(String(command.args[10]), wire);
+      command.promise.then(
+        () => (wire.parsedAt = now()),
+        () => {},
+      );
+    }
     return send(command, stream);
   };
   const duplicate = client.duplicate.bind(client);
@@ -36,6 +48,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key, pool }) {
   const allocator = new RedisAllocator(client, pool);
   const events = []; // [kind, key, t]: 'g' grant, 'r' release sent (in the measured window)
+  // TRACE: each release's round trip in ms; for ours split as [call → script written, written →
+  // reply parsed, parsed → the releasing loop resumes].
+  const releases = [];
   let acquisitions = 0;
   let heldMs = 0;
   const rtts = [];
@@ -44,10 +59,13 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
   commands = 0;
   // The counters restart when the measured window opens.
   let cpuAtStart = process.cpuUsage();
+  // How late this process's event loop runs what is due (a grant waits behind it as well).
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   const opening = setTimeout(() => {
     commands = 0;
     rtts.length = 0;
     cpuAtStart = process.cpuUsage();
+    loopDelay.enable();
   }, warmup * 1000);
   /** A hold from `granted` to `released`, counted for the part inside the window. */
   const held = (granted, released) => {
@@ -67,12 +85,18 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
         if (released >= start) events.push(['r', lease.key, released]);
         held(granted, released);
         await allocator.releaseLease(lease);
+        if (TRACE && released >= start) {
+          const wire = releaseWire.get(lease.key);
+          releases.push([wire.sentAt - released, wire.parsedAt - wire.sentAt, now() - wire.parsedAt]);
+        }
       } else {
         await semaphore.acquire();
         const granted = now();
         await sleep(holdMs);
-        held(granted, now());
+        const released = now();
+        held(granted, released);
         await semaphore.release();
+        if (TRACE && released >= start) releases.push([now() - released]);
       }
     }
   };
@@ -89,10 +113,29 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
   await Promise.all([...Array.from({ length: loops }, loop), ceiling()]);
   const cpu = process.cpuUsage(cpuAtStart);
   const cpuMs = (cpu.user + cpu.system) / 1000;
+  const systemCpuMs = cpu.system / 1000;
   clearTimeout(opening);
   const sent = commands - rtts.length;
   await allocator.close();
-  return { acquisitions, commands: sent, heldMs, events, rtts, start, end, cpuMs };
+  loopDelay.disable();
+  const loopDelayMs = {
+    p50: loopDelay.percentile(50) / 1e6,
+    p99: loopDelay.percentile(99) / 1e6,
+    max: loopDelay.max / 1e6,
+  };
+  return {
+    releases,
+    acquisitions,
+    commands: sent,
+    heldMs,
+    events,
+    rtts,
+    start,
+    end,
+    cpuMs,
+    systemCpuMs,
+    loopDelayMs,
+  };
 }
 
 /** Queues one waiter (parent serialises arrivals); reports its grant time when served. */

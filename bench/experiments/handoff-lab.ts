@@ -94,7 +94,30 @@ const semaphore = await cost(target, async () => {
   await Promise.all(semaphores.map((s) => s.acquire()));
   await Promise.all(semaphores.map((s) => s.release()));
 });
+// The two halves apart: with every key held, `target` waiting mallocs that queue; then the
+// releases that hand each key to the first of them (local delivery: the releaser's own waiters).
+const split = new RedisAllocator(client, 'lab:handoff-split');
+await split.extend(resourceKeys(RESOURCES));
+const held = await Promise.all(Array.from({ length: RESOURCES }, () => split.acquireLease({ timeout: 600 })));
+let granted: Promise<unknown>[] = [];
+const queueing = await cost(target, async () => {
+  // Each waiting malloc is its own script call; a few polls of the queue length (not per call)
+  // tell when all have queued.
+  for (let i = 0; i < target; i++) granted.push(split.acquireLease({ wait: 600, timeout: 600 }));
+  while ((await admin.zcard(split.redisKeys.waiters)) < target) await new Promise((r) => setTimeout(r, 50));
+});
+const handing = await cost(target, async () => {
+  const leases = [...held];
+  for (let i = 0; i < target; i++) {
+    await split.releaseLease(leases[i]!);
+    leases.push((await granted[i]) as (typeof leases)[number]);
+  }
+});
+granted = [];
 const unit = callgrindPid ? 'kinstr' : 'µs';
+console.log(
+  `  apart: a waiting malloc that queues ${queueing.value.toFixed(1)} ${unit}, a release handing its key to a waiter (local) ${handing.value.toFixed(1)} ${unit}`,
+);
 console.log(
   `${LAB()}: ${measured.value.toFixed(1)} ${unit} per contended acquisition (${counted} counted; ${waiters} waiters, ${RESOURCES} keys, ${mode} hand-offs)`,
 );
@@ -113,6 +136,7 @@ console.log(
 await a.close();
 await b.close();
 await releaser.close();
+await split.close();
 await env.close();
 
 function LAB(): string {

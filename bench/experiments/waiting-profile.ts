@@ -1,9 +1,14 @@
 /**
  * EXPERIMENT (issue 9): where the client time of the waiting figure goes. Two waiting-bench
- * workers contend (subject, waiters given) against a private Redis; with PROFILE_DIR set, each
- * worker writes a V8 CPU profile there. Prints utilisation, idle per acquisition, client CPU and
- * the server's command time per acquisition.
- * Run: `npm run build && PROFILE_DIR=/tmp/prof node --import tsx bench/experiments/waiting-profile.ts [allocator|semaphore] [waiters] [seconds]`
+ * workers contend (subject, waiters given) against a private Redis. Prints utilisation, idle per
+ * acquisition, client CPU (and its system part), each worker's event-loop delay, the server's
+ * command time per acquisition and, for ours, the hand-off latency's shape (how much of the mean
+ * the slow tail makes, local against remote hand-offs).
+ * PROFILE_DIR=dir (PROFILE_INTERVAL_US, default 1000): each worker writes a V8 CPU profile there;
+ * WORKER_FLAGS: extra node flags for the workers (e.g. --perf-basic-prof for perf);
+ * TRACE_RELEASE=1: each release's round trip, ours split into call → written → reply parsed →
+ * loop resumes, and the server's SLOWLOG over 0.5 ms.
+ * Run: `npm run build && node --import tsx bench/experiments/waiting-profile.ts [allocator|semaphore] [waiters] [seconds]`
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +33,11 @@ try {
   const workers = [0, 1].map(() =>
     fork(WORKER, [env.url, `${pool}:fair`, library, TRIVIAL_SCRIPT], {
       execArgv: profileDir
-        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${profileDir}`,
+            `--cpu-prof-interval=${process.env.PROFILE_INTERVAL_US ?? 1000}`,
+          ]
         : (process.env.WORKER_FLAGS?.split(' ') ?? []),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
@@ -39,10 +48,18 @@ try {
     start: number;
     end: number;
     cpuMs: number;
+    systemCpuMs: number;
     events: Array<['g' | 'r', string, number]>;
+    loopDelayMs: { p50: number; p99: number; max: number };
+    /** TRACE_RELEASE: per release, its round-trip parts in ms (see the worker). */
+    releases: number[][];
   };
   const next = (w: (typeof workers)[number]) => new Promise<Report>((r) => w.once('message', r));
   await Promise.all(workers.map(next));
+  if (process.env.TRACE_RELEASE) {
+    await client.config('SET', 'slowlog-log-slower-than', '500');
+    await client.slowlog('RESET');
+  }
   const before = await commandStats(client);
   const reports = await Promise.all(
     workers.map((w) => {
@@ -66,10 +83,28 @@ try {
   const held = reports.reduce((n, r) => n + r.heldMs, 0);
   const window = Math.max(...reports.map((r) => r.end)) - Math.min(...reports.map((r) => r.start));
   const cpu = reports.reduce((n, r) => n + r.cpuMs, 0);
+  const system = reports.reduce((n, r) => n + r.systemCpuMs, 0);
   const usec = Object.values(stats).reduce((n, s) => n + s.usec, 0);
   console.log(
-    `${subject} ${waiters} waiters: utilisation ${(held / (RESOURCES * window)).toFixed(3)}, idle/acq ${((RESOURCES * window - held) / acquisitions).toFixed(3)} ms, client CPU/acq ${((1000 * cpu) / acquisitions).toFixed(0)} µs, server µs/acq (whole run) ${(usec / acquisitions).toFixed(1)}`,
+    `${subject} ${waiters} waiters: utilisation ${(held / (RESOURCES * window)).toFixed(3)}, idle/acq ${((RESOURCES * window - held) / acquisitions).toFixed(3)} ms, client CPU/acq ${((1000 * cpu) / acquisitions).toFixed(0)} µs (system ${((1000 * system) / acquisitions).toFixed(0)}), server µs/acq (whole run) ${(usec / acquisitions).toFixed(1)}`,
   );
+  console.log(
+    `  event-loop delay per worker (ms, p50/p99/max): ${reports.map((r) => `${r.loopDelayMs.p50.toFixed(2)}/${r.loopDelayMs.p99.toFixed(2)}/${r.loopDelayMs.max.toFixed(1)}`).join(', ')}`,
+  );
+  if (process.env.TRACE_RELEASE) {
+    // A slow hand-off is mostly a slow release round trip (the releaser's reply comes late too).
+    const releases = reports.flatMap((r) => r.releases);
+    const rtts = releases.map((parts) => parts.reduce((a, b) => a + b, 0));
+    const mean = (xs: number[]) => (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3);
+    let line = `  release round trip: mean ${mean(rtts)} ms, over 1 ms ${((100 * rtts.filter((x) => x > 1).length) / rtts.length).toFixed(1)} %`;
+    if (subject === 'allocator')
+      line += `; call → written ${mean(releases.map((p) => p[0]!))}, written → reply parsed ${mean(releases.map((p) => p[1]!))}, parsed → loop resumes ${mean(releases.map((p) => p[2]!))}`;
+    console.log(line);
+    const slow = (await client.slowlog('GET', 20)) as Array<[number, number, number, string[]]>;
+    console.log(
+      `  commands over 0.5 ms (SLOWLOG): ${slow.length}${slow.length ? `: ${slow.map((e) => `${e[2]} µs ${e[3].slice(0, 3).join(' ')}`).join('; ')}` : ''}`,
+    );
+  }
   if (subject === 'allocator') {
     // The hand-off latency's shape: how much of the mean idle time the slow tail makes.
     const { all, local, remote } = handOffLatencies(reports);
