@@ -67,12 +67,14 @@
 -- @include pool
 
 local shared = ARGV[2] == '1'
-local lockTtl = tonumber(ARGV[3])
-clockMs = tonumber(ARGV[4])
-local wanted = tonumber(ARGV[5])
+-- Arguments are compared as text and made numbers only where arithmetic needs them: tonumber is a
+-- strtod call (callgrind: about a kilo-instruction). The clock estimate (clockMs, pool.lua) is set
+-- before each helper that counts from it.
+local timedLock = ARGV[3] ~= '0'
+local wanted = ARGV[5] == '1' and 1 or tonumber(ARGV[5])
 local o = 5 + wanted
-local gcCount = tonumber(ARGV[o + 1] or '0')
-local gcGate = tonumber(ARGV[o + 2] or '0')
+local gcCount = ARGV[o + 1] or '0'
+local gcGate = ARGV[o + 2] or '0'
 local name = ARGV[o + 3] or ''
 if wanted ~= 1 and (shared or name ~= '') then error('malloc: several tokens need exclusive, unnamed mode') end
 local out = {}
@@ -97,10 +99,11 @@ end
 local DUE_BATCH = 100
 
 local collected = false
-if gcCount > 0 and (gcGate == 0 or rcall('SET', KEYS[5], '1', 'NX', 'PX', ARGV[o + 2])) then
+if gcCount ~= '0' and (gcGate == '0' or rcall('SET', KEYS[5], '1', 'NX', 'PX', ARGV[o + 2])) then
   local e = editing()
+  clockMs = tonumber(ARGV[4])
   e.returnDue(KEYS[7], DUE_BATCH, clockMs)
-  e.gcStep(KEYS[4], gcCount)
+  e.gcStep(KEYS[4], tonumber(gcCount))
   collected = true
 end
 
@@ -114,7 +117,7 @@ local function acquire(item)
   fenceBase = fenceBase or (rcall('INCRBY', KEYS[6], ARGV[5]) - wanted)
   local value = ARGV[6 + #out] .. '@' .. format('%d', fenceBase + #out + 1)
   local locked
-  if lockTtl > 0 then
+  if timedLock then
     locked = rcall('SET', lockPrefix .. item, value, 'NX', 'PX', ARGV[3])
   else
     locked = rcall('SET', lockPrefix .. item, value, 'NX')
@@ -175,7 +178,7 @@ pop = function()
     local a = find(value, '||', 1, true)
     local b = find(value, '||', a + 2, true)
     local nxt, expiry = sub(value, a + 2, b - 1), sub(value, b + 2)
-    local at = tonumber(expiry)
+    local at = expiry ~= '-1' and tonumber(expiry) -- "-1" (never expires) needs no parsing
     local keep = not (at and at > 0 and at <= now())
     rcall('SET', headKey, nxt)
     if nxt == '' then
@@ -218,7 +221,7 @@ pop = function()
     local a = find(value, '||', 1, true)
     local b = find(value, '||', a + 2, true)
     local nxt, expiry = sub(value, a + 2, b - 1), sub(value, b + 2)
-    local at = tonumber(expiry)
+    local at = expiry ~= '-1' and tonumber(expiry) -- "-1" (never expires) needs no parsing
     if at and at > 0 and at <= now() then
       dropped = dropped or {}
       dropped[#dropped + 1] = head
@@ -246,11 +249,20 @@ if #out < wanted then pop() end
 if #out < wanted and not collected then
   -- A look first: building the list-editing helpers costs several times more than the look
   -- (callgrind: 18 kilo-instructions per queueing malloc), and usually nothing is due.
-  if not clockMs then now() end
-  local due = rcall('ZRANGEBYSCORE', KEYS[7], '-inf', format('%d', clockMs or nowMs), 'LIMIT', '0', '1')[1]
-  if due and editing().returnDue(KEYS[7], DUE_BATCH, clockMs) > 0 then pop() end
+  local dueBy = ARGV[4]
+  if dueBy == '' then
+    now()
+    dueBy = format('%d', nowMs)
+  end
+  if rcall('ZRANGEBYSCORE', KEYS[7], '-inf', dueBy, 'LIMIT', '0', '1')[1] then
+    clockMs = tonumber(ARGV[4])
+    if editing().returnDue(KEYS[7], DUE_BATCH, clockMs) > 0 then pop() end
+  end
 end
-if #out < wanted and gcCount > 0 and not collected and editing().gcStep(KEYS[4], gcCount) > 0 then pop() end
+if #out < wanted and gcCount ~= '0' and not collected then
+  clockMs = tonumber(ARGV[4])
+  if editing().gcStep(KEYS[4], tonumber(gcCount)) > 0 then pop() end
+end
 if out[1] and rebind then bind(out[1]) end
 -- Fences taken for callers left without a key go back (the script is atomic: nobody saw them), so
 -- the fences of a pool stay consecutive.
@@ -261,8 +273,8 @@ if out[1] or not ticket or ticket == '' then
   if shared or #out == 0 then return { 0, unpack(out) } end
   -- The deadlines count from the real server time when this call read it anyway (an expiring
   -- entry), else from the client's estimate; without either, TIME is read and answered.
-  scheduleReturn(KEYS[7], out, lockTtl, nowMs or clockMs)
-  if not clockMs and lockTtl > 0 then
+  scheduleReturn(KEYS[7], out, tonumber(ARGV[3]), nowMs or tonumber(ARGV[4]))
+  if ARGV[4] == '' and timedLock then
     out[#out + 1] = nowMs
   end
   return { fenceBase + 1, unpack(out) }

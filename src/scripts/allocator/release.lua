@@ -55,14 +55,13 @@ for i = 1, pairsCount do
     results[i] = 0
   end
 end
-local cooldown = tonumber(ARGV[3])
 if #items > 0 then
   local newExpiry
   if ARGV[2] ~= '' then newExpiry = expiryIn(tonumber(ARGV[2])) end
-  if cooldown > 0 then
+  if ARGV[3] ~= '0' then
     -- Resting keys stay allocated under a cooldown lock; only a new lifetime is written now.
     for j = 1, #ours do rcall('SET', ours[j], COOLING, 'PX', ARGV[3]) end
-    scheduleReturn(KEYS[4], items, cooldown, clockMs)
+    scheduleReturn(KEYS[4], items, tonumber(ARGV[3]), clockMs)
     if newExpiry then
       for j = 1, #items do
         if rcall('HEXISTS', poolKey, items[j]) == 1 then

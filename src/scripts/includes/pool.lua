@@ -119,7 +119,7 @@ local clockMs
 -- "<ticket>|<fence>|<token>|<key>" pushed to the instance's mailbox "P|S|pool|mailbox:<instance>"
 -- (or kept in `delivered` for the releasing instance itself, see above).
 -- `allocated`: the entry already reads "#ALLOCATED||#ALLOCATED||<expiry>" (a key released with its
--- expiry kept), so it is not written again: one call less per hand-off.
+-- expiry kept), so it is not written again (one call less per hand-off) and `expiry` may be nil.
 local function handOff(item, expiry, allocated)
   local base = sub(lockPrefix, 1, -2)
   local waitersKey, ticketsKey = base .. '|pool|waiters', base .. '|pool|tickets'
@@ -134,10 +134,11 @@ local function handOff(item, expiry, allocated)
     local e = d and find(first, '|', d + 1, true)
     local f = e and find(first, '|', e + 1, true)
     local ticket = sub(first, 17, (a or 0) - 1)
-    local instance, token, ttl, bindTtl, name
+    local instance, token, ttl, bindTtl
+    local named = f and f < #first -- an unnamed entry ends with its last separator
     if rcall('HDEL', ticketsKey, ticket) == 1 and f then
       instance, token, ttl = sub(first, a + 1, b - 1), sub(first, b + 1, c - 1), sub(first, c + 1, d - 1)
-      bindTtl, name = sub(first, d + 1, e - 1), sub(first, f + 1)
+      if named then bindTtl = sub(first, d + 1, e - 1) end
     end
     -- The releasing instance is alive: its own tickets need no liveness check.
     if instance and (instance == localInstance or rcall('EXISTS', base .. '|pool|alive:' .. instance) == 1) then
@@ -159,8 +160,8 @@ local function handOff(item, expiry, allocated)
         end
         if not allocated then rcall('HSET', poolKey, item, ALLOCATED_PREFIX .. expiry) end
       end
-      if name ~= '' then
-        local bindKey = base .. '-cache:bind:' .. name
+      if named then
+        local bindKey = base .. '-cache:bind:' .. sub(first, f + 1)
         if bindTtl ~= '0' then
           rcall('SET', bindKey, item, 'PX', bindTtl)
         else
@@ -199,8 +200,9 @@ local function returnToFreeList(items, newExpiry, offer, heldLocks)
     local locks = {}
     while rest <= #items do
       local value = current[rest]
-      if value and sub(value, 1, 24) == ALLOCATED_PREFIX then
-        if not handOff(items[rest], newExpiry or sub(value, 25), not newExpiry) then break end
+      if value and find(value, ALLOCATED_PREFIX, 1, true) == 1 then
+        -- An entry whose expiry is kept already reads allocated: the hand-off leaves it alone.
+        if not handOff(items[rest], newExpiry, not newExpiry) then break end
         handed = handed + 1
       elseif heldLocks then
         locks[#locks + 1] = heldLocks[rest]
@@ -222,7 +224,7 @@ local function returnToFreeList(items, newExpiry, offer, heldLocks)
   local writes, count, first, pending, pendingPrev, pendingExpiry = {}, 0, nil, nil, nil, nil
   for i = 1, #items do
     local value = values[i + 1]
-    if value and sub(value, 1, 24) == ALLOCATED_PREFIX then
+    if value and find(value, ALLOCATED_PREFIX, 1, true) == 1 then
       local item = items[i]
       if pending then
         writes[#writes + 1] = pending
