@@ -59,12 +59,14 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
   commands = 0;
   // The counters restart when the measured window opens.
   let cpuAtStart = process.cpuUsage();
+  let switchesAtStart = process.resourceUsage();
   // How late this process's event loop runs what is due (a grant waits behind it as well).
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   const opening = setTimeout(() => {
     commands = 0;
     rtts.length = 0;
     cpuAtStart = process.cpuUsage();
+    switchesAtStart = process.resourceUsage();
     loopDelay.enable();
   }, warmup * 1000);
   /** A hold from `granted` to `released`, counted for the part inside the window. */
@@ -114,6 +116,12 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
   const cpu = process.cpuUsage(cpuAtStart);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const systemCpuMs = cpu.system / 1000;
+  const usage = process.resourceUsage();
+  /** Times this process went to sleep (voluntary) or was preempted, in the measured window. */
+  const switches = {
+    voluntary: usage.voluntaryContextSwitches - switchesAtStart.voluntaryContextSwitches,
+    involuntary: usage.involuntaryContextSwitches - switchesAtStart.involuntaryContextSwitches,
+  };
   clearTimeout(opening);
   const sent = commands - rtts.length;
   await allocator.close();
@@ -134,6 +142,7 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
     end,
     cpuMs,
     systemCpuMs,
+    switches,
     loopDelayMs,
   };
 }

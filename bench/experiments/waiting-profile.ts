@@ -11,6 +11,7 @@
  * Run: `npm run build && node --import tsx bench/experiments/waiting-profile.ts [allocator|semaphore] [waiters] [seconds]`
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RedisAllocator } from 'redis-allocator';
 import { commandStats, diffStats, openBenchRedis } from '../lib/redis.js';
@@ -51,6 +52,7 @@ try {
     systemCpuMs: number;
     events: Array<['g' | 'r', string, number]>;
     loopDelayMs: { p50: number; p99: number; max: number };
+    switches: { voluntary: number; involuntary: number };
     /** TRACE_RELEASE: per release, its round-trip parts in ms (see the worker). */
     releases: number[][];
   };
@@ -60,6 +62,15 @@ try {
     await client.config('SET', 'slowlog-log-slower-than', '500');
     await client.slowlog('RESET');
   }
+  const redisPid = Number(/process_id:(\d+)/.exec(String(await client.info('server')))?.[1]);
+  const redisSwitches = () => {
+    const status = readFileSync(`/proc/${redisPid}/status`, 'utf8');
+    return (
+      Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]) +
+      Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1])
+    );
+  };
+  const redisSwitchesBefore = redisSwitches();
   const before = await commandStats(client);
   const reports = await Promise.all(
     workers.map((w) => {
@@ -87,6 +98,11 @@ try {
   const usec = Object.values(stats).reduce((n, s) => n + s.usec, 0);
   console.log(
     `${subject} ${waiters} waiters: utilisation ${(held / (RESOURCES * window)).toFixed(3)}, idle/acq ${((RESOURCES * window - held) / acquisitions).toFixed(3)} ms, client CPU/acq ${((1000 * cpu) / acquisitions).toFixed(0)} µs (system ${((1000 * system) / acquisitions).toFixed(0)}), server µs/acq (whole run) ${(usec / acquisitions).toFixed(1)}`,
+  );
+  const workerSwitches = reports.reduce((n, r) => n + r.switches.voluntary + r.switches.involuntary, 0);
+  const preempted = reports.reduce((n, r) => n + r.switches.involuntary, 0);
+  console.log(
+    `  context switches per acquisition: workers ${(workerSwitches / acquisitions).toFixed(2)} (preempted ${(preempted / acquisitions).toFixed(2)}), redis-server ${((redisSwitches() - redisSwitchesBefore) / acquisitions).toFixed(2)} (whole run)`,
   );
   console.log(
     `  event-loop delay per worker (ms, p50/p99/max): ${reports.map((r) => `${r.loopDelayMs.p50.toFixed(2)}/${r.loopDelayMs.p99.toFixed(2)}/${r.loopDelayMs.max.toFixed(1)}`).join(', ')}`,

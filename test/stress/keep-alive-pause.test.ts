@@ -20,6 +20,8 @@ const KEYS = ['a', 'b', 'c'];
 const LEASE = 1.2;
 /** Pause of a SIGSTOPped worker, seconds: longer than its lease. */
 const PAUSE = LEASE + 1;
+/** Pauses after the timed run while no paused holder was told yet. */
+const EXTRA_PAUSES = 8;
 
 const redis = testClient();
 const workers = new Set<ChildProcess>();
@@ -61,11 +63,18 @@ describe('keep-alive crash stress', () => {
       let kills = 0;
       let pauses = 0;
       const end = performance.now() + SECONDS * 1000;
-      while (performance.now() < end) {
+      /** True once a paused holder was told: a pause that lands between two holds tells nobody. */
+      const someoneTold = async () =>
+        Object.keys(await redis.hgetall(`${prefix}|stats`)).some((field) => field.startsWith('pausedTold:'));
+      // After the timed run, pauses only (at most EXTRA_PAUSES) until one was told: a run of
+      // pauses that all miss a hold would otherwise fail the check below by chance (seen once
+      // in a full-suite run: 0 of 4 pauses told).
+      let extra = 0;
+      while (performance.now() < end || (extra++ < EXTRA_PAUSES && !(await someoneTold()))) {
         await sleep(0.8 + Math.random() * 0.6);
         const victim = [...workers][Math.floor(Math.random() * workers.size)];
         if (victim === undefined) continue;
-        if (Math.random() < 0.5) {
+        if (performance.now() < end && Math.random() < 0.5) {
           victim.kill('SIGKILL');
           kills++;
           await start();

@@ -33,8 +33,11 @@ describe('waiting malloc', () => {
   it('answers at once with a free key and opens no blocking connection', async () => {
     const pool = allocator(uniquePrefix('wait'));
     await pool.extend(['a']);
+    const started = performance.now();
     expect(await pool.mallocKey({ wait: 5 })).toBe('a');
-    expect(await rawClient(pool).exists(`${pool.redisKeys.alivePrefix}x`)).toBe(0);
+    expect(performance.now() - started).toBeLessThan(500); // a queued ticket waits for a drain
+    // It never queued: a queued ticket marks its instance alive.
+    expect(await rawClient(pool).keys(`${pool.redisKeys.alivePrefix}*`)).toEqual([]);
     await expectNothingLeft(pool);
   });
 
@@ -161,6 +164,18 @@ describe('waiting malloc', () => {
     const afterExpiry = (performance.now() - started) / 1000 - 1;
     expect(lease?.key).toBe('k');
     expect(afterExpiry).toBeLessThan(2.5); // one drain period (1 s) plus a loaded machine's slack
+  });
+
+  it('a waiting malloc that finds a lease ended takes its key at once instead of queueing', async () => {
+    const pool = allocator(uniquePrefix('due'));
+    await pool.extend(['k']);
+    await pool.acquireLease({ timeout: 0.2 });
+    await sleep(0.4); // the lease ended; no drain runs (nobody waits)
+    const started = performance.now();
+    const lease = await pool.acquireLease({ wait: 30 });
+    expect(lease?.key).toBe('k');
+    expect(performance.now() - started).toBeLessThan(500); // a drain would take up to a second
+    expect(await queued(pool)).toBe(0);
   });
 });
 
