@@ -14,6 +14,8 @@ let commands = 0;
 /** TRACE_RELEASE (bench/experiments/waiting-profile.ts): when each key's release script was written and its reply parsed. */
 const TRACE = Boolean(process.env.TRACE_RELEASE);
 const releaseWire = new Map();
+/** TRACE_RELEASE: each mailbox read's [written, reply parsed, keys it delivered]. */
+const mailboxReads = [];
 /** Counts every command a client (and its duplicates) sends. */
 function counted(client) {
   const send = client.sendCommand.bind(client);
@@ -25,6 +27,18 @@ function counted(client) {
       releaseWire.set(String(command.args[10]), wire);
       command.promise.then(
         () => (wire.parsedAt = now()),
+        () => {},
+      );
+    }
+    if (TRACE && /^blmpop$/i.test(command.name)) {
+      const read = [now(), Number.NaN, []];
+      mailboxReads.push(read);
+      command.promise.then(
+        (reply) => {
+          read[1] = now();
+          // Messages "<ticket>|<fence>|<token>|<key>": the key follows the third "|".
+          for (const message of reply?.[1] ?? []) read[2].push(String(message).split('|').slice(3).join('|'));
+        },
         () => {},
       );
     }
@@ -131,7 +145,9 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
     p99: loopDelay.percentile(99) / 1e6,
     max: loopDelay.max / 1e6,
   };
+  const reads = mailboxReads.splice(0).filter((read) => read[1] >= start && read[2].length > 0);
   return {
+    reads,
     releases,
     acquisitions,
     commands: sent,

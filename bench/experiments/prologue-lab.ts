@@ -64,6 +64,22 @@ console.log(
 console.log(
   `malloc prologue, 1 KEY + 1 ARGV: ${await per(() => client.evalsha(prologue, 1, k.pool, k.lockPrefix))} kinstr`,
 );
+const releaseCut = await load(
+  allocatorScripts.release.source.replace('local pairsCount =', 'do return 1 end\nlocal pairsCount ='),
+);
+const releaseKeys = [k.pool, k.head, k.tail, k.deadlines];
+const releaseArgs = (i: number) => [
+  k.lockPrefix,
+  '',
+  '0',
+  String(Date.now()),
+  'only',
+  `holder:${i}@1`,
+  'lab',
+];
+console.log(
+  `release prologue, 4 KEYS + 7 ARGV: ${await per((i) => client.evalsha(releaseCut, 4, ...releaseKeys, ...releaseArgs(i)))} kinstr`,
+);
 console.log(
   `whole malloc, queueing: ${await per((i) => client.evalsha(whole, 7, ...keys, ...argsFor(i)))} kinstr`,
 );

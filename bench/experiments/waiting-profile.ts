@@ -55,6 +55,8 @@ try {
     switches: { voluntary: number; involuntary: number };
     /** TRACE_RELEASE: per release, its round-trip parts in ms (see the worker). */
     releases: number[][];
+    /** TRACE_RELEASE: mailbox reads that delivered keys: [written, answered, keys]. */
+    reads: Array<[number, number, string[]]>;
   };
   const next = (w: (typeof workers)[number]) => new Promise<Report>((r) => w.once('message', r));
   await Promise.all(workers.map(next));
@@ -116,6 +118,47 @@ try {
     if (subject === 'allocator')
       line += `; call → written ${mean(releases.map((p) => p[0]!))}, written → reply parsed ${mean(releases.map((p) => p[1]!))}, parsed → loop resumes ${mean(releases.map((p) => p[2]!))}`;
     console.log(line);
+    if (subject === 'allocator') {
+      // Remote hand-offs: release sent (releasing process) → the mailbox read that carried the key
+      // answered (other process) → grant; and whether that read was written before the release
+      // (armed) or only after it (the hand-off waited for the reader to re-arm).
+      const parts = {
+        toRead: [] as number[],
+        toGrant: [] as number[],
+        late: 0,
+        total: 0,
+        lateMs: [] as number[],
+      };
+      reports.forEach((receiver, p) => {
+        const sender = reports[1 - p]!;
+        const releasesByKey = new Map<string, number[]>();
+        for (const [kind, key, t] of sender.events)
+          if (kind === 'r') releasesByKey.set(key, [...(releasesByKey.get(key) ?? []), t]);
+        const grantsByKey = new Map<string, number[]>();
+        for (const [kind, key, t] of receiver.events)
+          if (kind === 'g') grantsByKey.set(key, [...(grantsByKey.get(key) ?? []), t]);
+        for (const [written, answered, keys] of receiver.reads) {
+          for (const key of keys) {
+            const released = (releasesByKey.get(key) ?? []).filter((t) => t <= answered).at(-1);
+            const granted = (grantsByKey.get(key) ?? []).find((t) => t >= answered);
+            if (released === undefined || granted === undefined || answered - released > 50) continue;
+            parts.total++;
+            parts.toRead.push(answered - released);
+            parts.toGrant.push(granted - answered);
+            if (written > released) {
+              parts.late++;
+              parts.lateMs.push(answered - released);
+            }
+          }
+        }
+      });
+      const avg = (xs: number[]) => (xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)).toFixed(3);
+      const q = (xs: number[], f: number) =>
+        ([...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))] ?? 0).toFixed(3);
+      console.log(
+        `  remote hand-offs: ${parts.total}; release → read answered mean ${avg(parts.toRead)} (p50 ${q(parts.toRead, 0.5)}, p99 ${q(parts.toRead, 0.99)}), read answered → grant mean ${avg(parts.toGrant)} (p99 ${q(parts.toGrant, 0.99)}); read written only after the release: ${parts.late} (their release → read mean ${avg(parts.lateMs)})`,
+      );
+    }
     const slow = (await client.slowlog('GET', 20)) as Array<[number, number, number, string[]]>;
     console.log(
       `  commands over 0.5 ms (SLOWLOG): ${slow.length}${slow.length ? `: ${slow.map((e) => `${e[2]} µs ${e[3].slice(0, 3).join(' ')}`).join('; ')}` : ''}`,
