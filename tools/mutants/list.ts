@@ -596,4 +596,13 @@ export const MUTANTS: readonly Mutant[] = [
     tests: [WAITING],
     catchingTest: 'answers at once with a free key',
   },
+  {
+    id: 'mailbox-read-drops-hand-offs',
+    bug: "the mailbox loop's reads never deliver what they read, so a key handed to another instance's waiter is lost until its lease ends",
+    file: 'src/allocator/waiting/mailbox-loop.ts',
+    find: '    for (const message of messages) this.owner.deliver(message);\n    return messages;',
+    replace: '    return messages;',
+    tests: [WAITING],
+    catchingTest: 'two allocator instances strictly in arrival order',
+  },
 ];

@@ -72,14 +72,20 @@ export class MailboxLoop {
           [BLOCK_SECONDS, 1, mailbox, 'LEFT', 'COUNT', BATCH],
           mailbox,
         );
-        return Array.isArray(reply) && Array.isArray(reply[1]) ? (reply[1] as string[]) : [];
+        return this.#delivered(Array.isArray(reply) && Array.isArray(reply[1]) ? (reply[1] as string[]) : []);
       } catch (error) {
         if (!(error instanceof Error && /unknown command/i.test(error.message))) throw error;
         this.#multiPop = false;
       }
     }
     const reply = await connection.send('BLPOP', [mailbox, BLOCK_SECONDS], mailbox);
-    return Array.isArray(reply) && typeof reply[1] === 'string' ? [reply[1]] : [];
+    return this.#delivered(Array.isArray(reply) && typeof reply[1] === 'string' ? [reply[1]] : []);
+  }
+
+  /** Hands each message to the owner the moment its read answers (not after the loop resumes). */
+  #delivered(messages: string[]): string[] {
+    for (const message of messages) this.owner.deliver(message);
+    return messages;
   }
 
   /**
@@ -112,7 +118,6 @@ export class MailboxLoop {
           const messages = await current;
           current = queued;
           queued = undefined;
-          for (const message of messages) this.owner.deliver(message);
           // Not awaited: a drain on the shared connection must not hold up the next delivery.
           if (this.owner.hasWaiters()) void this.owner.tick();
           if (messages.length > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -131,12 +136,9 @@ export class MailboxLoop {
       const open = this.#connection;
       this.#connection = undefined;
       await open?.close().catch(() => {});
-      // Reads still pending when the loop ends may hold hand-offs: deliver them (to a waiter, or
-      // back to the pool when nobody waits any more).
-      for (const read of [current, queued]) {
-        for (const message of await (read ?? Promise.resolve([])).catch(() => []))
-          this.owner.deliver(message);
-      }
+      // Reads still pending when the loop ends may hold hand-offs: each delivers its own as it
+      // answers (to a waiter, or back to the pool when nobody waits any more).
+      for (const read of [current, queued]) await read?.catch(() => []);
     }
   }
 }
