@@ -13,6 +13,8 @@ const { RedisAllocator } = await import(pathToFileURL(libraryPath).href);
 let commands = 0;
 /** TRACE_RELEASE (bench/experiments/waiting-profile.ts): when each key's release script was written and its reply parsed. */
 const TRACE = Boolean(process.env.TRACE_RELEASE);
+/** Set by waiting-profile.ts: measure the event-loop delay too. */
+const DIAGNOSTICS = Boolean(process.env.WAITING_DIAGNOSTICS);
 const releaseWire = new Map();
 /** TRACE_RELEASE: each mailbox read's [written, reply parsed, keys it delivered]. */
 const mailboxReads = [];
@@ -74,14 +76,15 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
   // The counters restart when the measured window opens.
   let cpuAtStart = process.cpuUsage();
   let switchesAtStart = process.resourceUsage();
-  // How late this process's event loop runs what is due (a grant waits behind it as well).
-  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  // How late this process's event loop runs what is due (a grant waits behind it as well); only
+  // for waiting-profile: its 1 ms timer would be one more wake-up per millisecond in the bench.
+  const loopDelay = DIAGNOSTICS ? monitorEventLoopDelay({ resolution: 1 }) : undefined;
   const opening = setTimeout(() => {
     commands = 0;
     rtts.length = 0;
     cpuAtStart = process.cpuUsage();
     switchesAtStart = process.resourceUsage();
-    loopDelay.enable();
+    loopDelay?.enable();
   }, warmup * 1000);
   /** A hold from `granted` to `released`, counted for the part inside the window. */
   const held = (granted, released) => {
@@ -139,8 +142,8 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
   clearTimeout(opening);
   const sent = commands - rtts.length;
   await allocator.close();
-  loopDelay.disable();
-  const loopDelayMs = {
+  loopDelay?.disable();
+  const loopDelayMs = loopDelay && {
     p50: loopDelay.percentile(50) / 1e6,
     p99: loopDelay.percentile(99) / 1e6,
     max: loopDelay.max / 1e6,

@@ -40,6 +40,7 @@ try {
             `--cpu-prof-interval=${process.env.PROFILE_INTERVAL_US ?? 1000}`,
           ]
         : (process.env.WORKER_FLAGS?.split(' ') ?? []),
+      env: { ...process.env, WAITING_DIAGNOSTICS: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );

@@ -102,12 +102,12 @@ describe('keep-alive crash stress', () => {
       expect(n('acts')).toBeGreaterThan(SECONDS * 5);
       expect(n('holds')).toBeGreaterThan(SECONDS);
       expect(kills + pauses).toBeGreaterThanOrEqual(SECONDS / 4);
-      // Paused holders were told, and only with the reasons a passed deadline gives.
+      // Paused holders were told, with the reasons a passed deadline gives, or `taken`: a renewal
+      // whose deadline check ran just before the SIGSTOP reaches Redis after the resume, when
+      // another holder has the key (seen once in CI: 1 of 4 told so). Never `released`.
       const told = Object.keys(stats).filter((field) => field.startsWith('pausedTold:'));
       expect(told.length).toBeGreaterThan(0);
-      expect(
-        told.every((field) => field === 'pausedTold:unreachable' || field === 'pausedTold:expired'),
-      ).toBe(true);
+      expect(told.filter((field) => !/^pausedTold:(unreachable|expired|taken)$/.test(field))).toEqual([]);
     },
     (SECONDS + 60) * 1000,
   );
