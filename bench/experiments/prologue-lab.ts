@@ -2,14 +2,14 @@
  * EXPERIMENT (issue 9): what a queueing malloc's Redis cost is made of. Under callgrind-lab.sh,
  * kilo-instructions per call of: a trivial script (the floor), malloc.lua cut short right after its
  * includes (the prologue: the helpers' closures and locals, built on every call) with a plain
- * call's 7 KEYS + 10 ARGV and with one of each, and the whole script queueing a ticket (the
- * waiting call's 7 KEYS + 15 ARGV; it queues on the fast path, before the prologue).
+ * call's 7 KEYS + 10 ARGV and with one of each, release.lua's prologue with its 4 KEYS + 7 ARGV,
+ * and the whole malloc queueing a ticket (the waiting call's 7 KEYS + 15 ARGV; it queues on the
+ * fast path, before the prologue).
  * Run: `LAB_SCRIPT=prologue-lab.ts bench/experiments/callgrind-lab.sh 2000`
  */
 import { register } from 'node:module';
 
 register('./lua-text-hook.mjs', import.meta.url);
-const { createHash } = await import('node:crypto');
 const { callgrindPid, serverInstructions } = await import('./callgrind.js');
 const { allocatorScripts } = await import('../../src/allocator/scripts.js');
 const { RedisAllocator } = await import('../../src/index.js');
@@ -42,15 +42,14 @@ const argsFor = (i: number) => [
   '0',
   '',
 ];
-const source = allocatorScripts.malloc.source;
-const cut = source.replace("local shared = ARGV[2] == '1'", "do return 1 end\nlocal shared = ARGV[2] == '1'");
-async function load(text: string): Promise<string> {
-  await client.script('LOAD', text);
-  return createHash('sha1').update(text).digest('hex');
-}
+/** Loads a script; SCRIPT LOAD answers its SHA1. */
+const load = async (text: string) => String(await client.script('LOAD', text));
+/** The script ended right before `firstLine`, the first line after its includes. */
+const prologueOf = (source: string, firstLine: string) =>
+  load(source.replace(firstLine, `do return 1 end\n${firstLine}`));
 const trivial = await load(TRIVIAL_SCRIPT);
-const prologue = await load(cut);
-const whole = await load(source);
+const prologue = await prologueOf(allocatorScripts.malloc.source, "local shared = ARGV[2] == '1'");
+const whole = await load(allocatorScripts.malloc.source);
 async function per(run: (i: number) => Promise<unknown>): Promise<string> {
   const total = await serverInstructions(async () => {
     for (let i = 0; i < calls; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => run(i + j)));
@@ -64,9 +63,7 @@ console.log(
 console.log(
   `malloc prologue, 1 KEY + 1 ARGV: ${await per(() => client.evalsha(prologue, 1, k.pool, k.lockPrefix))} kinstr`,
 );
-const releaseCut = await load(
-  allocatorScripts.release.source.replace('local pairsCount =', 'do return 1 end\nlocal pairsCount ='),
-);
+const releaseCut = await prologueOf(allocatorScripts.release.source, 'local pairsCount =');
 const releaseKeys = [k.pool, k.head, k.tail, k.deadlines];
 const releaseArgs = (i: number) => [
   k.lockPrefix,

@@ -15,10 +15,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RedisAllocator } from 'redis-allocator';
 import { commandStats, diffStats, openBenchRedis } from '../lib/redis.js';
+import { quantile } from '../lib/stats.js';
 import { resourceKeys, TRIVIAL_SCRIPT } from '../lib/subjects.js';
 import { handOffLatencies } from '../waiting.js';
 
 const subject = process.argv[2] ?? 'allocator';
+/** Mean in ms, as text (the tail is the point here, so means, not medians). */
+const mean = (xs: readonly number[]) => (xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)).toFixed(3);
+const at = (xs: readonly number[], q: number) => quantile(xs, q).toFixed(3);
 const waiters = Number(process.argv[3] ?? 16);
 const seconds = Number(process.argv[4] ?? 5);
 const RESOURCES = 8;
@@ -114,7 +118,6 @@ try {
     // A slow hand-off is mostly a slow release round trip (the releaser's reply comes late too).
     const releases = reports.flatMap((r) => r.releases);
     const rtts = releases.map((parts) => parts.reduce((a, b) => a + b, 0));
-    const mean = (xs: number[]) => (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3);
     let line = `  release round trip: mean ${mean(rtts)} ms, over 1 ms ${((100 * rtts.filter((x) => x > 1).length) / rtts.length).toFixed(1)} %`;
     if (subject === 'allocator')
       line += `; call → written ${mean(releases.map((p) => p[0]!))}, written → reply parsed ${mean(releases.map((p) => p[1]!))}, parsed → loop resumes ${mean(releases.map((p) => p[2]!))}`;
@@ -123,13 +126,7 @@ try {
       // Remote hand-offs: release sent (releasing process) → the mailbox read that carried the key
       // answered (other process) → grant; and whether that read was written before the release
       // (armed) or only after it (the hand-off waited for the reader to re-arm).
-      const parts = {
-        toRead: [] as number[],
-        toGrant: [] as number[],
-        late: 0,
-        total: 0,
-        lateMs: [] as number[],
-      };
+      const parts = { toRead: [] as number[], toGrant: [] as number[], late: [] as number[] };
       reports.forEach((receiver, p) => {
         const sender = reports[1 - p]!;
         const releasesByKey = new Map<string, number[]>();
@@ -143,21 +140,14 @@ try {
             const released = (releasesByKey.get(key) ?? []).filter((t) => t <= answered).at(-1);
             const granted = (grantsByKey.get(key) ?? []).find((t) => t >= answered);
             if (released === undefined || granted === undefined || answered - released > 50) continue;
-            parts.total++;
             parts.toRead.push(answered - released);
             parts.toGrant.push(granted - answered);
-            if (written > released) {
-              parts.late++;
-              parts.lateMs.push(answered - released);
-            }
+            if (written > released) parts.late.push(answered - released);
           }
         }
       });
-      const avg = (xs: number[]) => (xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)).toFixed(3);
-      const q = (xs: number[], f: number) =>
-        ([...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))] ?? 0).toFixed(3);
       console.log(
-        `  remote hand-offs: ${parts.total}; release → read answered mean ${avg(parts.toRead)} (p50 ${q(parts.toRead, 0.5)}, p99 ${q(parts.toRead, 0.99)}), read answered → grant mean ${avg(parts.toGrant)} (p99 ${q(parts.toGrant, 0.99)}); read written only after the release: ${parts.late} (their release → read mean ${avg(parts.lateMs)})`,
+        `  remote hand-offs: ${parts.toRead.length}; release → read answered mean ${mean(parts.toRead)} (p50 ${at(parts.toRead, 0.5)}, p99 ${at(parts.toRead, 0.99)}), read answered → grant mean ${mean(parts.toGrant)} (p99 ${at(parts.toGrant, 0.99)}); read written only after the release: ${parts.late.length} (their release → read mean ${mean(parts.late)})`,
       );
     }
     const slow = (await client.slowlog('GET', 20)) as Array<[number, number, number, string[]]>;
@@ -168,12 +158,9 @@ try {
   if (subject === 'allocator') {
     // The hand-off latency's shape: how much of the mean idle time the slow tail makes.
     const { all, local, remote } = handOffLatencies(reports);
-    const at = (xs: number[], q: number) =>
-      [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))] ?? 0;
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const tail = all.filter((x) => x > 1).reduce((a, b) => a + b, 0) / all.length;
     console.log(
-      `  hand-off ms: mean ${mean(all).toFixed(3)}, p50 ${at(all, 0.5).toFixed(3)}, p90 ${at(all, 0.9).toFixed(3)}, p99 ${at(all, 0.99).toFixed(3)}; over 1 ms: ${((100 * all.filter((x) => x > 1).length) / all.length).toFixed(1)} % of hand-offs, ${tail.toFixed(3)} ms of the mean; local mean ${mean(local).toFixed(3)} (${local.length}), remote mean ${mean(remote).toFixed(3)} (${remote.length})`,
+      `  hand-off ms: mean ${mean(all)}, p50 ${at(all, 0.5)}, p90 ${at(all, 0.9)}, p99 ${at(all, 0.99)}; over 1 ms: ${((100 * all.filter((x) => x > 1).length) / all.length).toFixed(1)} % of hand-offs, ${tail.toFixed(3)} ms of the mean; local mean ${mean(local)} (${local.length}), remote mean ${mean(remote)} (${remote.length})`,
     );
   }
   for (const [cmd, s] of Object.entries(stats)

@@ -96,7 +96,7 @@ if ARGV[5] == '1' and ARGV[12] and ARGV[12] ~= '' then
     if not head or head == '' then
       local clock = ARGV[4]
       if clock == '' then
-        local time = redis.call('TIME')
+        local time = redis.call('TIME') -- pool.lua's now(), which is not built yet here
         clock = string.format('%d', tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
       end
       if not redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', clock, 'LIMIT', '0', '1')[1] then
