@@ -2,10 +2,11 @@
  * EXPERIMENT (issue 9): where the client time of the waiting figure goes. Two waiting-bench
  * workers contend (subject, waiters given) against a private Redis. Prints utilisation, idle per
  * acquisition, client CPU (and its system part), each worker's event-loop delay, the server's
- * command time per acquisition and, for ours, the hand-off latency's shape (how much of the mean
- * the slow tail makes, local against remote hand-offs).
+ * command time per acquisition, the round trip of a trivial script sent from a third, idle process
+ * and, for ours, the hand-off latency's shape (how much of the mean the slow tail makes, local
+ * against remote hand-offs).
  * PROFILE_DIR=dir (PROFILE_INTERVAL_US, default 1000): each worker writes a V8 CPU profile there;
- * WORKER_FLAGS: extra node flags for the workers (e.g. --perf-basic-prof for perf);
+ * WORKER_FLAGS: extra node flags for the workers (e.g. --trace-gc), space-separated;
  * TRACE_RELEASE=1: each release's round trip, ours split into call → written → reply parsed →
  * loop resumes, and the server's SLOWLOG over 0.5 ms.
  * Run: `npm run build && node --import tsx bench/experiments/waiting-profile.ts [allocator|semaphore] [waiters] [seconds]`
@@ -43,7 +44,7 @@ try {
             `--cpu-prof-dir=${profileDir}`,
             `--cpu-prof-interval=${process.env.PROFILE_INTERVAL_US ?? 1000}`,
           ]
-        : (process.env.WORKER_FLAGS?.split(' ') ?? []),
+        : (process.env.WORKER_FLAGS?.split(' ').filter(Boolean) ?? []),
       env: { ...process.env, WAITING_DIAGNOSTICS: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
@@ -79,6 +80,22 @@ try {
   };
   const redisSwitchesBefore = redisSwitches();
   const before = await commandStats(client);
+  // A trivial EVALSHA every 5 ms from this otherwise idle process, on its own connection: how much
+  // the subject's load slows any round trip, apart from the workers' own event loops and
+  // connections (their in-worker yardstick reads the sum of both).
+  const probe = await env.client();
+  const probeSha = String(await probe.script('LOAD', TRIVIAL_SCRIPT));
+  const probeRtts: number[] = [];
+  let probing = true;
+  const probeLoop = (async () => {
+    await new Promise((r) => setTimeout(r, 1000)); // the workers' warm-up
+    while (probing) {
+      const t0 = performance.now();
+      await probe.evalsha(probeSha, 1, 'probe');
+      probeRtts.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
   const reports = await Promise.all(
     workers.map((w) => {
       const reply = next(w);
@@ -95,6 +112,11 @@ try {
       });
       return reply;
     }),
+  );
+  probing = false;
+  await probeLoop;
+  console.log(
+    `  round trip from an idle process (ms): mean ${mean(probeRtts)} p50 ${at(probeRtts, 0.5)} p90 ${at(probeRtts, 0.9)} (n ${probeRtts.length})`,
   );
   const stats = diffStats(before, await commandStats(client));
   const acquisitions = reports.reduce((n, r) => n + r.acquisitions, 0);
