@@ -124,6 +124,7 @@ export class RedisAllocatorCore extends RedisLock {
       runPoolScript: (script, args) =>
         script.run(this.connection, this.scriptKeys, [this.redisKeys.lockPrefix, ...args]),
       release: (lease) => this.releaseLease(lease),
+      durability: this.durability,
     });
     this.returnKeys = [pool, head, tail, deadlines];
     const mode = this.shared ? 'shared' : 'exclusive';
@@ -280,8 +281,9 @@ export class RedisAllocatorCore extends RedisLock {
    * A malloc with `wait`: the script answers a key at once or queues a ticket, whose key (and
    * fence) the hand-off later posts to this instance's mailbox. Goes through the metrics hooks like
    * any malloc (its duration includes the wait), and a wait that queued reports its time and
-   * outcome (`waitEnds`); with durability, a key granted at once is
-   * confirmed like a direct malloc (a hand-off was written, and confirmed, by its releaser).
+   * outcome (`waitEnds`); with durability, a key granted at once is confirmed like a direct
+   * malloc, and a hand-off before the waiter gets it (`WAIT` by the releasing instance after its
+   * release for its own waiters, by the mailbox reader after its read for the others).
    */
   async #acquireWaiting(
     waitFor: WaitRequest,
@@ -455,9 +457,20 @@ export class RedisAllocatorCore extends RedisLock {
     const args = [this.redisKeys.lockPrefix, batch.lifetime, batch.cooldownMs, this.#clock.estimateMs()];
     for (const lease of leases) args.push(lease.key, lease.token);
     if (this.#waiting.size > 0) args.push(this.#waiting.instance);
+    const write = this.#beginWrite();
     const reply = (await scripts.release.run(this.connection, this.returnKeys, args)) as (number | string)[];
     if (reply.length > leases.length) {
-      for (let i = leases.length; i < reply.length; i++) this.#waiting.deliver(String(reply[i]));
+      // With durability a waiter gets its key only once the replicas have the hand-off.
+      const confirmed =
+        write === undefined ||
+        (await write.confirm('hand-off').then(
+          () => true,
+          () => false,
+        ));
+      for (let i = leases.length; i < reply.length; i++) {
+        if (confirmed) this.#waiting.deliver(String(reply[i]));
+        else this.#waiting.undeliverable(String(reply[i]));
+      }
       // The waiters just granted run first: their keys are in use from now on, while the releasers
       // only go on to other work (the next malloc, its socket write) when they resume.
       await new Promise((resolve) => setImmediate(resolve));

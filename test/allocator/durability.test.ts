@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSlot } from '../../src/client/slot.js';
 import {
   InvalidArgumentError,
+  type Lease,
   NotReplicatedError,
   RedisAllocator,
   RedisLock,
@@ -29,6 +30,7 @@ import { RedisProxy } from '../faults/proxy.js';
 import { uniquePrefix } from '../helpers/redis.js';
 
 const DURABILITY = { replicas: 1, timeout: 0.2 };
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let lonely: PrivateRedisServer; // no replica: WAIT 1 always times out
 let primary: PrivateRedisServer;
@@ -109,6 +111,59 @@ describe('durability with a replica', () => {
     expect(redisCli(replica.port, 'GET', allocator.redisKeys.lockPrefix + lease!.key)).toBe(lease!.token);
     expect(await allocator.releaseLease(lease!)).toBe(true);
   });
+});
+
+// A hand-off writes the waiter's lock on the primary; the waiter must not hold it before the
+// replicas have it, or a failover in between would give the key to a second holder.
+describe('durability and waiting: a hand-off is granted only once the replicas have it', () => {
+  it.each([
+    ['a waiter of another instance (through its mailbox)', false],
+    ['a waiter of the releasing instance (local delivery)', true],
+  ] as const)(
+    '%s',
+    async (_label, sameInstance) => {
+      const prefix = uniquePrefix(sameInstance ? 'dur-wait-local' : 'dur-wait-mailbox');
+      // The replica acknowledges writes (still syncing when this case runs first, or catching up
+      // after the other case's pause): WAIT counts only this connection's writes, so write first.
+      for (let i = 0; i < 20; i++) {
+        await replicated.incr(`${prefix}:sync`);
+        if ((await replicated.wait(1, 500)) >= 1) break;
+      }
+      const holder = new RedisAllocator(replicated, prefix, { durability: DURABILITY });
+      const waiting = sameInstance
+        ? holder
+        : new RedisAllocator(replicated, prefix, { durability: DURABILITY });
+      await holder.extend(['a']);
+      const lease = await holder.acquireLease({ timeout: 30 });
+      let outcome: Lease | null | Error | undefined;
+      const waited = waiting.acquireLease({ wait: 10, timeout: 30 }).then(
+        (granted) => (outcome = granted),
+        (error: Error) => (outcome = error),
+      );
+      for (let i = 0; i < 200 && (await holder.queueLength()) < 1; i++) await pause(10);
+      expect(await holder.queueLength()).toBe(1);
+      replica.process.kill('SIGSTOP'); // no acknowledgement until SIGCONT
+      try {
+        await expect(holder.releaseLease(lease!)).rejects.toBeInstanceOf(NotReplicatedError);
+        await pause(800); // four WAIT timeouts: time for a hand-off to be granted, were it not confirmed
+        // Never a key the replica does not have: still waiting, or failed closed like a malloc.
+        if (outcome !== undefined) expect(outcome).toBeInstanceOf(NotReplicatedError);
+      } finally {
+        replica.process.kill('SIGCONT');
+      }
+      await waited;
+      if (outcome !== null && !(outcome instanceof Error)) {
+        // Granted after the replica came back: it has the lock the moment the waiter holds it.
+        expect(redisCli(replica.port, 'GET', holder.redisKeys.lockPrefix + outcome!.key)).toBe(
+          outcome!.token,
+        );
+        await waiting.releaseLease(outcome!);
+      }
+      await waiting.close();
+      await holder.close();
+    },
+    30_000,
+  );
 });
 
 describe('durability validation', () => {

@@ -19,6 +19,8 @@ const BATCH = 128;
 export interface MailboxLoopOwner {
   /** Called with every message read from the mailbox. */
   deliver(message: string): void;
+  /** Called instead of `deliver` for messages whose read `confirm` did not confirm. */
+  undeliverable(message: string): void;
   /** True while the instance has waiters (the loop stays open and ticks). */
   hasWaiters(): boolean;
   /** Called after each read while there are waiters; the owner decides when work is due. Never rejects. */
@@ -32,11 +34,24 @@ export class MailboxLoop {
   /** Redis before 7.0 has no BLMPOP: then one BLPOP per hand-off. */
   #multiPop = true;
 
+  /** Reads written ahead on the connection: two, or one when each read's messages are confirmed. */
+  readonly #depth: number;
+
+  /**
+   * @param confirm With durability: resolves once the replicas have what a read that delivered
+   *        messages popped (`WAIT` on the reading connection, which counts the pop and so every
+   *        write before it, the hand-off's included), rejects when they do not. Its messages are
+   *        delivered only after it resolved; only one read is in flight then, so the `WAIT` never
+   *        queues behind a blocking read.
+   */
   constructor(
     private readonly connection: RedisConnection,
     private readonly mailbox: string,
     private readonly owner: MailboxLoopOwner,
-  ) {}
+    private readonly confirm?: (connection: DedicatedConnection) => Promise<void>,
+  ) {
+    this.#depth = confirm === undefined ? 2 : 1;
+  }
 
   /** Starts reading unless the loop already runs. */
   start(): void {
@@ -72,18 +87,35 @@ export class MailboxLoop {
           [BLOCK_SECONDS, 1, mailbox, 'LEFT', 'COUNT', BATCH],
           mailbox,
         );
-        return this.#delivered(Array.isArray(reply) && Array.isArray(reply[1]) ? (reply[1] as string[]) : []);
+        return this.#delivered(
+          connection,
+          Array.isArray(reply) && Array.isArray(reply[1]) ? (reply[1] as string[]) : [],
+        );
       } catch (error) {
         if (!(error instanceof Error && /unknown command/i.test(error.message))) throw error;
         this.#multiPop = false;
       }
     }
     const reply = await connection.send('BLPOP', [mailbox, BLOCK_SECONDS], mailbox);
-    return this.#delivered(Array.isArray(reply) && typeof reply[1] === 'string' ? [reply[1]] : []);
+    return this.#delivered(
+      connection,
+      Array.isArray(reply) && typeof reply[1] === 'string' ? [reply[1]] : [],
+    );
   }
 
-  /** Hands each message to the owner the moment its read answers (not after the loop resumes). */
-  #delivered(messages: string[]): string[] {
+  /**
+   * Hands each message to the owner the moment its read answers (not after the loop resumes), or
+   * once `confirm` resolved; messages it did not confirm go to `undeliverable`.
+   */
+  async #delivered(connection: DedicatedConnection, messages: string[]): Promise<string[]> {
+    if (messages.length > 0 && this.confirm !== undefined) {
+      try {
+        await this.confirm(connection);
+      } catch {
+        for (const message of messages) this.owner.undeliverable(message);
+        return messages;
+      }
+    }
     for (const message of messages) this.owner.deliver(message);
     return messages;
   }
@@ -94,6 +126,7 @@ export class MailboxLoop {
    * on its way back waits for no extra round trip. (The reads still return one batch per hand-off
    * or per idle second.) The next read is written only after the waiters just served have run: one
    * read is already blocking in Redis then, and the write would otherwise delay their grants.
+   * (With `confirm`, one read at a time.)
    */
   async #run(): Promise<void> {
     let idleSince: number | undefined;
@@ -111,12 +144,12 @@ export class MailboxLoop {
           this.#connection ??= await this.connection.openDedicated();
           const connection = this.#connection;
           current ??= this.#read(connection);
-          if (queued === undefined) {
+          if (queued === undefined && this.#depth > 1) {
             queued = this.#read(connection);
             queued.catch(() => {}); // its failure is seen when it becomes current
           }
           const messages = await current;
-          current = queued;
+          current = queued; // undefined with a depth of one: the next read is written next round
           queued = undefined;
           // Not awaited: a drain on the shared connection must not hold up the next delivery.
           if (this.owner.hasWaiters()) void this.owner.tick();

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RedisConnection, RedisReply } from '../../client/index.js';
+import type { Durability } from '../../durability.js';
 import { AllocatorClosedError } from '../../errors.js';
 import type { AllocatorKeys } from '../../keys.js';
 import type { LuaScript, ScriptArg } from '../../scripts/loader.js';
@@ -34,6 +35,8 @@ export interface WaitingRoomHost {
   runPoolScript(script: LuaScript, args: readonly ScriptArg[]): Promise<RedisReply>;
   /** Token-checked release: the key goes to the next waiter first. */
   release(lease: Lease): Promise<unknown>;
+  /** With durability, a hand-off is granted only once the replicas have it (DESIGN.md §14). */
+  readonly durability?: Durability | undefined;
 }
 
 export class WaitingRoom {
@@ -53,11 +56,18 @@ export class WaitingRoom {
   constructor(private readonly host: WaitingRoomHost) {
     this.livenessMs = Math.max(MIN_LIVENESS_MS, 3 * host.drainIntervalMs);
     const mailbox = host.keys.mailboxPrefix + this.instance;
-    this.#loop = new MailboxLoop(host.connection, mailbox, {
-      deliver: (message) => this.deliver(message),
-      hasWaiters: () => this.#waiters.size > 0,
-      tick: () => this.#drainIfDue(),
-    });
+    const { durability } = host;
+    this.#loop = new MailboxLoop(
+      host.connection,
+      mailbox,
+      {
+        deliver: (message) => this.deliver(message),
+        undeliverable: (message) => this.undeliverable(message),
+        hasWaiters: () => this.#waiters.size > 0,
+        tick: () => this.#drainIfDue(),
+      },
+      durability && ((connection) => durability.begin(connection, mailbox).confirm('hand-off')),
+    );
   }
 
   /** Number of waits of this instance in progress. */
@@ -161,19 +171,25 @@ export class WaitingRoom {
    * read from the mailbox or answered by this instance's own release (local delivery, release.lua).
    */
   deliver(message: string): void {
-    const first = message.indexOf('|');
-    const second = message.indexOf('|', first + 1);
-    const third = message.indexOf('|', second + 1);
-    const ticket = message.slice(0, first);
-    const fence = Number(message.slice(first + 1, second));
-    const lease: Lease = {
-      fence,
-      token: fencedToken(message.slice(second + 1, third), fence),
-      key: message.slice(third + 1),
-    };
+    const { ticket, lease } = parseHandOff(message);
     const waiter = this.#waiters.get(ticket);
     if (waiter?.wantsKey) waiter.grant(lease);
     else void this.#releaseQuietly(lease); // nobody waits for it any more: to the next waiter
+  }
+
+  /**
+   * A hand-off the replicas did not confirm (durability): its waiter must not hold a lock a
+   * failover could lose, so the key goes back (to the next waiter first) and the waiter, whose
+   * ticket the hand-off took, queues again.
+   */
+  undeliverable(message: string): void {
+    const { ticket, lease } = parseHandOff(message);
+    void this.#releaseQuietly(lease);
+    const waiter = this.#waiters.get(ticket);
+    if (waiter?.wantsKey && waiter.state === 'queued') {
+      waiter.state = 'enqueuing';
+      void this.#enqueue(waiter);
+    }
   }
 
   async #drainIfDue(): Promise<void> {
@@ -229,4 +245,20 @@ export class WaitingRoom {
       // Unreachable Redis: the lease runs out by itself and GC returns the key.
     }
   }
+}
+
+/** A hand-off message "<ticket>|<fence>|<token>|<key>" (see `WaitingRoom.deliver`). */
+function parseHandOff(message: string): { ticket: string; lease: Lease } {
+  const first = message.indexOf('|');
+  const second = message.indexOf('|', first + 1);
+  const third = message.indexOf('|', second + 1);
+  const fence = Number(message.slice(first + 1, second));
+  return {
+    ticket: message.slice(0, first),
+    lease: {
+      fence,
+      token: fencedToken(message.slice(second + 1, third), fence),
+      key: message.slice(third + 1),
+    },
+  };
 }
