@@ -16,11 +16,11 @@ import { median, quantile } from './lib/stats.js';
 import { resourceKeys, TRIVIAL_SCRIPT } from './lib/subjects.js';
 import { commandsCheck, fairnessCheck } from './lib/waiting-checks.js';
 
-const WORKER = fileURLToPath(new URL('./waiting-worker.mjs', import.meta.url));
+export const WORKER = fileURLToPath(new URL('./waiting-worker.mjs', import.meta.url));
 const SNAPSHOTS = fileURLToPath(new URL('./results/', import.meta.url));
-const PROCESSES = 2;
-const RESOURCES = 8;
-const HOLD_MS = 5;
+export const PROCESSES = 2;
+export const RESOURCES = 8;
+export const HOLD_MS = 5;
 /** Waiters of the fairness phases (one key, arrivals serialised). */
 const FAIR_WAITERS = 64;
 
@@ -36,7 +36,8 @@ type Report = {
   cpuMs: number;
 };
 
-function request<T>(child: ChildProcess, message: object): Promise<T> {
+/** Sends `message` to a waiting worker (none: waits for its ready report) and resolves with its answer. */
+export function request<T>(child: ChildProcess, message: object): Promise<T> {
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`waiting worker exited (${code})`));
     child.once('exit', onExit);
@@ -46,6 +47,30 @@ function request<T>(child: ChildProcess, message: object): Promise<T> {
     });
     if (Object.keys(message).length > 0) child.send(message);
   });
+}
+
+/**
+ * A worker's `contend` phase: `waiters` closed loops over all processes on `pool` (redis-semaphore:
+ * its key `<pool>:semaphore`), each holding its key HOLD_MS, measured for `seconds` after `warmup`.
+ */
+export function contendMessage(
+  subject: 'allocator' | 'semaphore',
+  waiters: number,
+  seconds: number,
+  warmup: number,
+  pool: string,
+): object {
+  return {
+    phase: 'contend',
+    subject,
+    loops: waiters / PROCESSES,
+    holdMs: HOLD_MS,
+    seconds,
+    warmup,
+    limit: RESOURCES,
+    key: `${pool}:semaphore`,
+    pool,
+  };
 }
 
 /** Copies dist/ so a concurrent build cannot pull the library from under the workers. */
@@ -134,17 +159,7 @@ export async function runWaiting(
       if (subject === 'allocator') await new RedisAllocator(client, pool).extend(resourceKeys(RESOURCES));
       await Promise.all(
         workers.map((w) =>
-          request<Report>(w, {
-            phase: 'contend',
-            subject,
-            loops: waiterCounts[0]! / PROCESSES,
-            holdMs: HOLD_MS,
-            seconds: warmUpSeconds,
-            warmup: 0,
-            limit: RESOURCES,
-            key: `${pool}:semaphore`,
-            pool,
-          }),
+          request<Report>(w, contendMessage(subject, waiterCounts[0]!, warmUpSeconds, 0, pool)),
         ),
       );
     }
@@ -154,19 +169,7 @@ export async function runWaiting(
         const pool = `${prefix}:${subject}:${waiters}`;
         if (subject === 'allocator') await new RedisAllocator(client, pool).extend(resourceKeys(RESOURCES));
         const reports = await Promise.all(
-          workers.map((w) =>
-            request<Report>(w, {
-              phase: 'contend',
-              subject,
-              loops: waiters / PROCESSES,
-              holdMs: HOLD_MS,
-              seconds,
-              warmup,
-              limit: RESOURCES,
-              key: `${pool}:semaphore`,
-              pool,
-            }),
-          ),
+          workers.map((w) => request<Report>(w, contendMessage(subject, waiters, seconds, warmup, pool))),
         );
         const acquisitions = reports.reduce((n, r) => n + r.acquisitions, 0);
         const commands = reports.reduce((n, r) => n + r.commands, 0);

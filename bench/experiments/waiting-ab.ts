@@ -10,31 +10,20 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RedisAllocator } from 'redis-allocator';
 import { openBenchRedis } from '../lib/redis.js';
 import { median } from '../lib/stats.js';
 import { resourceKeys, TRIVIAL_SCRIPT } from '../lib/subjects.js';
+import { contendMessage, PROCESSES, RESOURCES, request, WORKER } from '../waiting.js';
 
 const [rounds, seconds, waiters] = process.argv.slice(2, 5).map(Number) as [number, number, number];
 const variants = process.argv.slice(5).map((dir) => resolve(dir));
 if (!(rounds > 0 && seconds > 0 && waiters > 0) || variants.length === 0) {
   throw new Error('usage: waiting-ab.ts <rounds> <seconds> <waiters> dirA [dirB…]');
 }
-const WORKER = fileURLToPath(new URL('../waiting-worker.mjs', import.meta.url));
-const PROCESSES = 2;
-const RESOURCES = 8;
-const HOLD_MS = 5;
 const WARMUP = 0.5;
 
 type Report = { acquisitions: number; heldMs: number; start: number; end: number; cpuMs: number };
-
-function request<T>(child: ChildProcess, message: object): Promise<T> {
-  return new Promise((done) => {
-    child.once('message', (reply) => done(reply as T));
-    if (Object.keys(message).length > 0) child.send(message);
-  });
-}
 
 const env = await openBenchRedis();
 const processes: ChildProcess[] = [];
@@ -53,8 +42,8 @@ try {
   );
   await Promise.all(processes.map((w) => request(w, {})));
   const subjects = [
-    ...variants.map((dir, v) => ({ label: dir, v, subject: 'allocator' })),
-    { label: 'redis-semaphore', v: 0, subject: 'semaphore' },
+    ...variants.map((dir, v) => ({ label: dir, v, subject: 'allocator' as const })),
+    { label: 'redis-semaphore', v: 0, subject: 'semaphore' as const },
   ];
   let phase = 0;
   async function contend(s: (typeof subjects)[number], phaseSeconds: number, warmup: number) {
@@ -62,17 +51,7 @@ try {
     if (s.subject === 'allocator') await new RedisAllocator(client, pool).extend(resourceKeys(RESOURCES));
     const reports = await Promise.all(
       workersOf[s.v]!.map((w) =>
-        request<Report>(w, {
-          phase: 'contend',
-          subject: s.subject,
-          loops: waiters / PROCESSES,
-          holdMs: HOLD_MS,
-          seconds: phaseSeconds,
-          warmup,
-          limit: RESOURCES,
-          key: `${pool}:semaphore`,
-          pool,
-        }),
+        request<Report>(w, contendMessage(s.subject, waiters, phaseSeconds, warmup, pool)),
       ),
     );
     const held = reports.reduce((n, r) => n + r.heldMs, 0);

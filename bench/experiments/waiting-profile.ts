@@ -18,15 +18,14 @@ import { RedisAllocator } from 'redis-allocator';
 import { commandStats, diffStats, openBenchRedis } from '../lib/redis.js';
 import { quantile } from '../lib/stats.js';
 import { resourceKeys, TRIVIAL_SCRIPT } from '../lib/subjects.js';
-import { handOffLatencies } from '../waiting.js';
+import { contendMessage, handOffLatencies, RESOURCES } from '../waiting.js';
 
-const subject = process.argv[2] ?? 'allocator';
+const subject = process.argv[2] === 'semaphore' ? 'semaphore' : 'allocator';
 /** Mean in ms, as text (the tail is the point here, so means, not medians). */
 const mean = (xs: readonly number[]) => (xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)).toFixed(3);
 const at = (xs: readonly number[], q: number) => quantile(xs, q).toFixed(3);
 const waiters = Number(process.argv[3] ?? 16);
 const seconds = Number(process.argv[4] ?? 5);
-const RESOURCES = 8;
 const WORKER = fileURLToPath(new URL('../waiting-worker.mjs', import.meta.url));
 const library = fileURLToPath(import.meta.resolve('redis-allocator'));
 const profileDir = process.env.PROFILE_DIR;
@@ -99,17 +98,7 @@ try {
   const reports = await Promise.all(
     workers.map((w) => {
       const reply = next(w);
-      w.send({
-        phase: 'contend',
-        subject,
-        loops: waiters / 2,
-        holdMs: 5,
-        seconds,
-        warmup: 0.5,
-        limit: RESOURCES,
-        key: `${pool}:semaphore`,
-        pool,
-      });
+      w.send(contendMessage(subject, waiters, seconds, 0.5, pool));
       return reply;
     }),
   );

@@ -34,9 +34,6 @@ export class MailboxLoop {
   /** Redis before 7.0 has no BLMPOP: then one BLPOP per hand-off. */
   #multiPop = true;
 
-  /** Reads written ahead on the connection: two, or one when each read's messages are confirmed. */
-  readonly #depth: number;
-
   /**
    * @param confirm With durability: resolves once the replicas have what a read that delivered
    *        messages popped (`WAIT` on the reading connection, which counts the pop and so every
@@ -49,9 +46,7 @@ export class MailboxLoop {
     private readonly mailbox: string,
     private readonly owner: MailboxLoopOwner,
     private readonly confirm?: (connection: DedicatedConnection) => Promise<void>,
-  ) {
-    this.#depth = confirm === undefined ? 2 : 1;
-  }
+  ) {}
 
   /** Starts reading unless the loop already runs. */
   start(): void {
@@ -144,12 +139,13 @@ export class MailboxLoop {
           this.#connection ??= await this.connection.openDedicated();
           const connection = this.#connection;
           current ??= this.#read(connection);
-          if (queued === undefined && this.#depth > 1) {
+          // With `confirm` one read at a time: its WAIT must not queue behind a blocking read.
+          if (queued === undefined && this.confirm === undefined) {
             queued = this.#read(connection);
             queued.catch(() => {}); // its failure is seen when it becomes current
           }
           const messages = await current;
-          current = queued; // undefined with a depth of one: the next read is written next round
+          current = queued; // undefined with `confirm`: the next read is written next round
           queued = undefined;
           // Not awaited: a drain on the shared connection must not hold up the next delivery.
           if (this.owner.hasWaiters()) void this.owner.tick();
