@@ -15,6 +15,12 @@ let commands = 0;
 const TRACE = Boolean(process.env.TRACE_RELEASE);
 /** Set by waiting-profile.ts: measure the event-loop delay too. */
 const DIAGNOSTICS = Boolean(process.env.WAITING_DIAGNOSTICS);
+/**
+ * ALLOCATOR_SPIN_US (experiments only): busy CPU this long after each of our releases, off the
+ * hand-off's path (the next holder is granted before the releasing loop resumes), to see how much
+ * the figure depends on the workers' client CPU.
+ */
+const SPIN_US = Number(process.env.ALLOCATOR_SPIN_US ?? 0);
 const releaseWire = new Map();
 /** TRACE_RELEASE: each mailbox read's [written, reply parsed, keys it delivered]. */
 const mailboxReads = [];
@@ -55,6 +61,9 @@ const client = counted(new Redis(url, { maxRetriesPerRequest: 3 }));
 const sha = await client.script('LOAD', trivialScript);
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const spin = (us) => {
+  for (const until = performance.now() + us / 1000; performance.now() < until; );
+};
 
 /**
  * Closed loops that wait for a key, hold it `holdMs`, release it; until `end`. The first `warmup`
@@ -104,6 +113,7 @@ async function contend({ subject, loops, holdMs, seconds, warmup = 0, limit, key
         if (released >= start) events.push(['r', lease.key, released]);
         held(granted, released);
         await allocator.releaseLease(lease);
+        if (SPIN_US > 0) spin(SPIN_US);
         if (TRACE && released >= start) {
           const wire = releaseWire.get(lease.key);
           releases.push([wire.sentAt - released, wire.parsedAt - wire.sentAt, now() - wire.parsedAt]);
