@@ -43,6 +43,14 @@ export const MUTANTS: readonly Mutant[] = [
     file: 'src/scripts/allocator/release.lua',
     find: 'if held[i] == ARGV[2 * i + 4] and not repeated then',
     replace: 'if not repeated then',
+    tests: [SEMANTICS, 'test/allocator/coalesce.test.ts'],
+  },
+  {
+    id: 'single-release-without-token-check',
+    bug: "release of one lease (its own path) frees the key whoever holds the lock (F3)",
+    file: 'src/scripts/allocator/release.lua',
+    find: "if rcall('GET', lockKey) ~= ARGV[6] then return { 0 } end",
+    replace: "rcall('GET', lockKey)",
     tests: [SEMANTICS],
   },
   {

@@ -22,11 +22,11 @@
 --          releasing instance's own tickets, "<ticket>|<fence>|<token>|<key>" each (strings): they
 --          skip its mailbox (pool.lua, local delivery).
 --
--- Any number of pairs costs the same six commands: MGET of the locks, then returnToFreeList's
--- five with the DEL of the locks still ours (a key handed to a waiter has its lock overwritten
--- instead: five then). Freed keys stay in the deadline index: a ZREM here cost every
--- release about 1 µs, and the deadline pop drops an entry whose key it finds free (pool-edit.lua
--- returnDue), so the index holds at most one (possibly stale) member per key.
+-- Any number of pairs costs the same six commands: MGET of the locks (GET for one), then
+-- returnToFreeList's five with the DEL of the locks still ours (a key handed to a waiter has its
+-- lock overwritten instead: five then). Freed keys stay in the deadline index: a ZREM here cost
+-- every release about 1 µs, and the deadline pop drops an entry whose key it finds free
+-- (pool-edit.lua returnDue), so the index holds at most one (possibly stale) member per key.
 
 -- @include pool
 
@@ -36,6 +36,23 @@ if #ARGV - 4 > 2 * pairsCount then
   delivered = {}
 end
 clockMs = tonumber(ARGV[4])
+
+-- One lease without a cooldown, the common call: the steps below without the tables a batch needs
+-- (a GET, not an MGET; no pair lists). Callgrind: 103 -> 97 kilo-instructions per release, 157 ->
+-- 145-151 per release that hands its key to a waiter.
+if pairsCount == 1 and ARGV[3] == '0' then
+  local lockKey = lockPrefix .. ARGV[5]
+  if rcall('GET', lockKey) ~= ARGV[6] then return { 0 } end
+  local newExpiry
+  if ARGV[2] ~= '' then newExpiry = expiryIn(tonumber(ARGV[2])) end
+  returnToFreeList({ ARGV[5] }, newExpiry, true, { lockKey })
+  local results = { 1 }
+  if delivered then
+    for i = 1, #delivered do results[1 + i] = delivered[i] end
+  end
+  return results
+end
+
 local lockKeys = {}
 for i = 1, pairsCount do lockKeys[i] = lockPrefix .. ARGV[2 * i + 3] end
 local held = rcall('MGET', unpack(lockKeys))
