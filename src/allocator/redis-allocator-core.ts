@@ -43,6 +43,18 @@ interface ReleaseBatch {
   cooldownMs: number;
 }
 
+/** One lease's outcome in a release script call. */
+interface Released {
+  /** The lease was ours and is now freed. */
+  ours: boolean;
+  /**
+   * With durability, when the call handed keys to this instance's own waiters: the `WAIT` sent
+   * before granting them, which confirms the call's releases as well (it counts every write before
+   * it on the connection), so the releasers send none of their own.
+   */
+  confirmed?: Promise<void>;
+}
+
 /** A key, its fence and its lock value, as one caller of a (possibly coalesced) malloc gets them. */
 interface Granted {
   key: string;
@@ -93,7 +105,7 @@ export class RedisAllocatorCore extends RedisLock {
   /** Coalesces concurrent `freeKeys` calls (same lifetime option) into one free script call. */
   readonly #freeCoalescer: Coalescer<string | number, readonly string[], void> | undefined;
   /** Coalesces concurrent `releaseLease` calls (same lifetime option) into one release script call. */
-  readonly #releaseCoalescer: Coalescer<ReleaseBatch, LeaseRef, boolean> | undefined;
+  readonly #releaseCoalescer: Coalescer<ReleaseBatch, LeaseRef, Released> | undefined;
 
   constructor(redis: RedisClient, prefix: string, options: AllocatorCoreOptions = {}) {
     assertName(prefix, 'prefix');
@@ -439,13 +451,13 @@ export class RedisAllocatorCore extends RedisLock {
     const cooldownMs = toCooldownMs(options.cooldown);
     if (lease.token === '') return true; // a shared-mode rotation holds no lock
     const write = this.#beginWrite();
-    const released =
+    const { ours, confirmed } =
       this.#releaseCoalescer !== undefined
         ? await this.#releaseCoalescer.request(`${lifetime}|${cooldownMs}`, { lifetime, cooldownMs }, lease)
         : (await this.#runRelease({ lifetime, cooldownMs }, [lease]))[0]!;
-    this.hooks?.release(lease, released ? 'released' : 'lost');
-    if (write !== undefined) await write.confirm('release');
-    return released;
+    this.hooks?.release(lease, ours ? 'released' : 'lost');
+    if (write !== undefined) await (confirmed ?? write.confirm('release'));
+    return ours;
   }
 
   /**
@@ -453,29 +465,31 @@ export class RedisAllocatorCore extends RedisLock {
    * waiters of its own, the script answers the keys it hands to them with the results: they are
    * granted here, before the releasers resume, and skip the mailbox.
    */
-  async #runRelease(batch: ReleaseBatch, leases: readonly LeaseRef[]): Promise<boolean[]> {
+  async #runRelease(batch: ReleaseBatch, leases: readonly LeaseRef[]): Promise<Released[]> {
     const args = [this.redisKeys.lockPrefix, batch.lifetime, batch.cooldownMs, this.#clock.estimateMs()];
     for (const lease of leases) args.push(lease.key, lease.token);
     if (this.#waiting.size > 0) args.push(this.#waiting.instance);
     const write = this.#beginWrite();
     const reply = (await scripts.release.run(this.connection, this.returnKeys, args)) as (number | string)[];
+    let confirmed: Promise<void> | undefined;
     if (reply.length > leases.length) {
       // With durability a waiter gets its key only once the replicas have the hand-off.
-      const confirmed =
-        write === undefined ||
-        (await write.confirm('hand-off').then(
+      confirmed = write?.confirm('release');
+      const replicated =
+        confirmed === undefined ||
+        (await confirmed.then(
           () => true,
           () => false,
         ));
       for (let i = leases.length; i < reply.length; i++) {
-        if (confirmed) this.#waiting.deliver(String(reply[i]));
+        if (replicated) this.#waiting.deliver(String(reply[i]));
         else this.#waiting.undeliverable(String(reply[i]));
       }
       // The waiters just granted run first: their keys are in use from now on, while the releasers
       // only go on to other work (the next malloc, its socket write) when they resume.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    return leases.map((_, i) => reply[i] === 1);
+    return leases.map((_, i) => ({ ours: reply[i] === 1, confirmed }));
   }
 
   /**

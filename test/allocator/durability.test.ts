@@ -166,6 +166,29 @@ describe('durability and waiting: a hand-off is granted only once the replicas h
   );
 });
 
+describe('durability and local delivery: one WAIT', () => {
+  it("a release that hands its key to its own instance's waiter sends one WAIT for the hand-off and the release", async () => {
+    const prefix = uniquePrefix('dur-one-wait');
+    for (let i = 0; i < 20; i++) {
+      await replicated.incr(`${prefix}:sync`);
+      if ((await replicated.wait(1, 500)) >= 1) break;
+    }
+    const allocator = new RedisAllocator(replicated, prefix, { durability: DURABILITY });
+    await allocator.extend(['a']);
+    const lease = await allocator.acquireLease({ timeout: 30 });
+    const waited = allocator.acquireLease({ wait: 10, timeout: 30 });
+    for (let i = 0; i < 200 && (await allocator.queueLength()) < 1; i++) await pause(10);
+    const before = waitCalls(primary.port);
+    expect(await allocator.releaseLease(lease!)).toBe(true);
+    const granted = await waited;
+    expect(waitCalls(primary.port) - before).toBe(1);
+    expect(granted?.key).toBe('a');
+    expect(redisCli(replica.port, 'GET', allocator.redisKeys.lockPrefix + 'a')).toBe(granted!.token);
+    await allocator.releaseLease(granted!);
+    await allocator.close();
+  });
+});
+
 describe('durability validation', () => {
   it.each([
     { replicas: 0, timeout: 1 },
