@@ -99,7 +99,7 @@ describe('using()', () => {
 });
 
 describe('fencing tokens', () => {
-  it('strictly increase per pool across two allocator instances and both ways of taking a key', async () => {
+  it('strictly increase per pool across two allocator instances and every way of taking a key', async () => {
     const prefix = uniquePrefix('holding');
     const first = new RedisAllocator(redis, prefix);
     const second = new RedisAllocator(testClient(), prefix); // another client, as another process
@@ -109,11 +109,13 @@ describe('fencing tokens', () => {
       const one = (await first.malloc({ timeout: 5 }))!;
       const two = (await second.malloc({ timeout: 5 }))!;
       const three = (await first.acquireKey('d', { timeout: 5 }))!;
-      fences.push(one.fence, two.fence, three.fence);
+      const four = (await second.acquireLease({ timeout: 5 }))!; // the uncontended fast path
+      fences.push(one.fence, two.fence, three.fence, four.fence);
       expect(one.lease.fence).toBe(one.fence);
       await one.release();
       await two.release();
       await first.releaseLease(three);
+      await second.releaseLease(four);
     }
     expect(fences[0]).toBeGreaterThan(0);
     for (let i = 1; i < fences.length; i++) expect(fences[i]).toBeGreaterThan(fences[i - 1]!);

@@ -34,6 +34,12 @@ describe('server clock estimate', () => {
       expect(await allocator.mallocKey({ timeout: 30 })).toBe(key);
       await allocator.freeKeys([key]);
     }
+    // Two in one tick: one script call for both, on the full path (the others took the fast one).
+    const pair = await Promise.all([
+      allocator.mallocKey({ timeout: 30 }),
+      allocator.mallocKey({ timeout: 30 }),
+    ]);
+    expect(pair).toEqual(['b', 'c']);
     expect(await timeCalls(), 'a calibrated malloc still read TIME').toBe(before + 1);
   });
 

@@ -164,15 +164,25 @@ describe('allocation', () => {
     expect(pttl).toBeLessThanOrEqual(250);
   });
 
-  it('pop drops an expired head entry and hands out the next key', async () => {
-    const pool = allocator();
-    await pool.extend(['old'], { timeout: 1 });
-    await pool.extend(['fresh']);
-    await sleep(2.05);
-    expect(await pool.mallocKey()).toBe('fresh');
-    expect(await pool.has('old')).toBe(false);
-    await expectSound(pool);
-  });
+  it.each([
+    ['the first malloc', false],
+    ['a malloc that knows the server clock (its fast path)', true],
+  ] as const)(
+    'pop drops an expired head entry and hands out the next key: %s',
+    async (_label, calibrated) => {
+      const pool = allocator();
+      if (calibrated) {
+        await pool.extend(['warm-up']);
+        expect(await pool.mallocKey()).toBe('warm-up'); // learns the server clock
+      }
+      await pool.extend(['old'], { timeout: 1 });
+      await pool.extend(['fresh']);
+      await sleep(2.05);
+      expect(await pool.mallocKey()).toBe('fresh');
+      expect(await pool.has('old')).toBe(false);
+      await expectSound(pool);
+    },
+  );
 
   it('pop skips a locked head, leaving it allocated for GC to return later', async () => {
     const pool = allocator();
@@ -183,6 +193,17 @@ describe('allocation', () => {
     await pool.unlock('a'); // the other holder is done
     expect(await pool.gc(10)).toBe(1);
     expect(await pool.getFreeList()).toEqual(['a']);
+    await expectSound(pool);
+  });
+
+  it('a locked head it skips takes no fence: the next lease is fenced one after the last', async () => {
+    const pool = allocator();
+    await pool.extend(['a', 'b', 'c']);
+    const first = await pool.acquireLease();
+    await pool.lock('b', { value: 'someone', timeout: 60 });
+    const second = await pool.acquireLease();
+    expect(second?.key).toBe('c');
+    expect(second?.fence).toBe(first!.fence + 1);
     await expectSound(pool);
   });
 });

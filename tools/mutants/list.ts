@@ -47,7 +47,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: 'single-release-without-token-check',
-    bug: "release of one lease (its own path) frees the key whoever holds the lock (F3)",
+    bug: 'release of one lease (its own path) frees the key whoever holds the lock (F3)',
     file: 'src/scripts/allocator/release.lua',
     find: "if rcall('GET', lockKey) ~= ARGV[6] then return { 0 } end",
     replace: "rcall('GET', lockKey)",
@@ -316,6 +316,49 @@ export const MUTANTS: readonly Mutant[] = [
     catchingTest: 'WAIT-2',
   },
   // ---- holding a lease (issue 10) -----------------------------------------------------------
+  {
+    id: 'fast-malloc-hands-out-held-head',
+    bug: "malloc's uncontended path overwrites the lock of a free-list head someone else holds",
+    file: 'src/scripts/allocator/malloc.lua',
+    find: "format('%d', fence), 'NX', 'PX', ARGV[3]) then",
+    replace: "format('%d', fence), 'PX', ARGV[3]) then",
+    tests: [SEMANTICS],
+  },
+  {
+    id: 'fast-malloc-ignores-expiry',
+    bug: "malloc's uncontended path hands out a head whose pool entry expired (F7)",
+    file: 'src/scripts/allocator/malloc.lua',
+    find: 'live = at > tonumber(time[1])',
+    replace: 'live = true',
+    tests: [SEMANTICS, MODEL],
+  },
+  {
+    id: 'fast-malloc-keeps-fence-of-held-head',
+    bug: "malloc's uncontended path keeps the fence it took for a held head (fences skip a number)",
+    file: 'src/scripts/allocator/malloc.lua',
+    find: "      call('DECR', KEYS[6])",
+    replace: '',
+    tests: [SEMANTICS],
+  },
+  {
+    id: 'fast-malloc-fence-not-taken',
+    bug: "malloc's uncontended path reads the fence counter instead of taking the next fence",
+    file: 'src/scripts/allocator/malloc.lua',
+    find: "local fence = call('INCR', KEYS[6])",
+    replace: "local fence = tonumber(call('GET', KEYS[6]) or '0')",
+    tests: ['test/allocator/holding.test.ts'],
+    catchingTest: 'strictly increase per pool',
+    build: true, // holding.test.ts runs a fixture that imports dist/
+  },
+  {
+    id: 'fast-malloc-ignores-clock-estimate',
+    bug: "malloc's uncontended path reads Redis TIME for the lease's deadline instead of the client's estimate",
+    file: 'src/scripts/allocator/malloc.lua',
+    find: 'local live, fromMs = true, ARGV[4]',
+    replace: "local live, fromMs = true, redis.call('TIME')[1] * 1000",
+    tests: ['test/allocator/redis-clock.test.ts'],
+    catchingTest: 'later mallocs send the estimate',
+  },
   {
     id: 'malloc-fence-not-taken',
     bug: 'malloc reads the fence counter instead of taking the next fence (two allocations share one)',

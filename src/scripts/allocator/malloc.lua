@@ -106,6 +106,52 @@ if ARGV[5] == '1' and ARGV[12] and ARGV[12] ~= '' then
   end
 end
 
+-- The uncontended fast path, before the helpers below are built (their closures and tables cost
+-- about 37 kilo-instructions per malloc, callgrind: 139 -> 102): one unnamed exclusive caller with
+-- a timed lock, no GC step and a clock estimate, whose head entry is live and not held, takes it
+-- with the full path's commands (GET head, HGET, INCR fence, SET NX, SET head, HGET of the new
+-- head, one HSET, ZADD deadline). Anything else (an empty free list, an expired or held head, GC,
+-- a name, shared mode, several callers) takes the full path, which looks again; a held head's
+-- fence goes back first, so fences stay consecutive. Expiry and deadline as in the full path: the
+-- deadline counts from the server time when the expiry check read it, else from the estimate.
+if ARGV[2] == '0' and ARGV[5] == '1' and ARGV[3] ~= '0' and ARGV[4] ~= ''
+  and (ARGV[7] or '0') == '0' and (ARGV[9] or '') == '' then
+  local call, find, sub, format = redis.call, string.find, string.sub, string.format
+  local head = call('GET', KEYS[2])
+  if head and head ~= '' then
+    local value = call('HGET', KEYS[1], head)
+    if not value then error('pool corrupt: head ' .. head .. ' has no entry') end
+    local a = find(value, '||', 1, true)
+    local b = find(value, '||', a + 2, true)
+    local nxt, expiry = sub(value, a + 2, b - 1), sub(value, b + 2)
+    local live, fromMs = true, ARGV[4]
+    local at = expiry ~= '-1' and tonumber(expiry) -- "-1" (never expires) needs no parsing
+    if at and at > 0 then
+      local time = call('TIME')
+      live = at > tonumber(time[1]) -- an expired head: the full path drops it
+      fromMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+    end
+    if live then
+      local fence = call('INCR', KEYS[6])
+      if call('SET', ARGV[1] .. head, ARGV[6] .. '@' .. format('%d', fence), 'NX', 'PX', ARGV[3]) then
+        call('SET', KEYS[2], nxt)
+        if nxt == '' then
+          call('SET', KEYS[3], '')
+          call('HSET', KEYS[1], head, '#ALLOCATED||#ALLOCATED||' .. expiry)
+        else
+          -- The new head keeps its next and expiry; its prev becomes "".
+          local nextValue = call('HGET', KEYS[1], nxt)
+          local newHead = sub(nextValue, (find(nextValue, '||', 1, true)))
+          call('HSET', KEYS[1], head, '#ALLOCATED||#ALLOCATED||' .. expiry, nxt, newHead)
+        end
+        call('ZADD', KEYS[7], format('%d', fromMs + ARGV[3]), head)
+        return { fence, head }
+      end
+      call('DECR', KEYS[6])
+    end
+  end
+end
+
 -- @include pool
 
 local shared = ARGV[2] == '1'
