@@ -183,7 +183,7 @@ describe('durability and local delivery: one WAIT', () => {
     const granted = await waited;
     expect(waitCalls(primary.port) - before).toBe(1);
     expect(granted?.key).toBe('a');
-    expect(redisCli(replica.port, 'GET', allocator.redisKeys.lockPrefix + 'a')).toBe(granted!.token);
+    expect(redisCli(replica.port, 'GET', `${allocator.redisKeys.lockPrefix}a`)).toBe(granted!.token);
     await allocator.releaseLease(granted!);
     await allocator.close();
   });
