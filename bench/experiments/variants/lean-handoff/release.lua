@@ -1,8 +1,8 @@
 -- EXPERIMENT (issue 9), not the library's script: release.lua with an inlined path in front for
 -- one lease whose key goes straight to a queued waiter (no cooldown, expiry kept, a clock estimate
 -- sent). No includes, closures or tables on that path: 120-124 kilo-instructions per hand-off
--- against 157-159 for the library's release (callgrind, handoff-lab.ts apart), 194-196 against
--- 226-229 per contended acquisition. Paired rounds at 16 waiters read 1.000 ± 0.003 against 0.999 ± 0.003 for the
+-- against 157-159 for the library's release before its one-lease path (145-151 after; callgrind,
+-- handoff-lab.ts apart), 194-196 against 226-229 per contended acquisition. Paired rounds at 16 waiters read 1.000 ± 0.003 against 0.999 ± 0.003 for the
 -- library's build: server time is not what holds the figure (README, "Waiting for a resource").
 -- Other calls fall through to the library's release.lua (pasted at the @original line by
 -- lua-text-hook.mjs), which reads the lock again.
