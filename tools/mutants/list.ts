@@ -360,6 +360,15 @@ export const MUTANTS: readonly Mutant[] = [
     catchingTest: 'later mallocs send the estimate',
   },
   {
+    id: 'fast-malloc-drops-due-gc-step',
+    bug: "a malloc whose GC gate check (on the fast path's way) opened the gate never runs the GC step",
+    file: 'src/scripts/allocator/malloc.lua',
+    find: '    gcGateOpened, fast = true, false',
+    replace: '    fast = false',
+    tests: [SEMANTICS, 'test/allocator/policy.test.ts'],
+    catchingTest: 'opens the gate runs the GC step',
+  },
+  {
     id: 'malloc-fence-not-taken',
     bug: 'malloc reads the fence counter instead of taking the next fence (two allocations share one)',
     file: 'src/scripts/allocator/malloc.lua',

@@ -108,14 +108,26 @@ end
 
 -- The uncontended fast path, before the helpers below are built (their closures and tables cost
 -- about 37 kilo-instructions per malloc, callgrind: 139 -> 102): one unnamed exclusive caller with
--- a timed lock, no GC step and a clock estimate, whose head entry is live and not held, takes it
--- with the full path's commands (GET head, HGET, INCR fence, SET NX, SET head, HGET of the new
--- head, one HSET, ZADD deadline). Anything else (an empty free list, an expired or held head, GC,
--- a name, shared mode, several callers) takes the full path, which looks again; a held head's
--- fence goes back first, so fences stay consecutive. Expiry and deadline as in the full path: the
--- deadline counts from the server time when the expiry check read it, else from the estimate.
-if ARGV[2] == '0' and ARGV[5] == '1' and ARGV[3] ~= '0' and ARGV[4] ~= ''
-  and (ARGV[7] or '0') == '0' and (ARGV[9] or '') == '' then
+-- a timed lock and a clock estimate, owing no GC step, whose head entry is live and not held, takes
+-- it with the full path's commands (GET head, HGET, INCR fence, SET NX, SET head, HGET of the new
+-- head, one HSET, ZADD deadline; the GC gate's SET NX first when a GC step size is given). Anything
+-- else (an empty free list, an expired or held head, a GC step due, a name, shared mode, several
+-- callers) takes the full path, which looks again; a held head's fence goes back first, so fences
+-- stay consecutive. Expiry and deadline as in the full path: the deadline counts from the server
+-- time when the expiry check read it, else from the estimate.
+local fast = ARGV[2] == '0' and ARGV[5] == '1' and ARGV[3] ~= '0' and ARGV[4] ~= ''
+  and (ARGV[9] or '') == ''
+-- Set when the fast path's look at the GC gate opened it: the full path then runs the GC step (its
+-- own SET NX would find the gate closed).
+local gcGateOpened = false
+if fast and (ARGV[7] or '0') ~= '0' then
+  if ARGV[8] == '0' then
+    fast = false -- a GC step on every call
+  elseif redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[8]) then
+    gcGateOpened, fast = true, false
+  end
+end
+if fast then
   local call, find, sub, format = redis.call, string.find, string.sub, string.format
   local head = call('GET', KEYS[2])
   if head and head ~= '' then
@@ -187,7 +199,9 @@ end
 local DUE_BATCH = 100
 
 local collected = false
-if gcCount ~= '0' and (gcGate == '0' or rcall('SET', KEYS[5], '1', 'NX', 'PX', ARGV[o + 2])) then
+local gcDue = gcCount ~= '0'
+  and (gcGate == '0' or gcGateOpened or rcall('SET', KEYS[5], '1', 'NX', 'PX', ARGV[o + 2]))
+if gcDue then
   local e = editing()
   clockMs = tonumber(ARGV[4])
   e.returnDue(KEYS[7], DUE_BATCH, clockMs)
